@@ -1,0 +1,1 @@
+"""The bot: chat adapters, platform-neutral commands, notification delivery, runtime and CLI."""

@@ -1,0 +1,1 @@
+"""Console chat adapter: the embedded default (terminal, scripts on stdin, --json)."""

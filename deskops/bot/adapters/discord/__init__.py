@@ -1,0 +1,1 @@
+"""Discord adapter (discord.py): translates Discord interactions to Command/Reply."""

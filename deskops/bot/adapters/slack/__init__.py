@@ -1,0 +1,1 @@
+"""Slack adapter (slack-bolt): translates Slack payloads to Command/Reply."""

@@ -1,0 +1,1 @@
+"""Outbox delivery: sends stored notifications through an adapter, retries, marks delivered."""

@@ -1,0 +1,1 @@
+"""Core: pure rules and use cases. Imports only the standard library, pydantic and (in persistence) SQLModel."""
