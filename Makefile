@@ -21,7 +21,7 @@ run: install
 lint: install
 	$(VENV)/bin/ruff check deskops tests bench
 	$(VENV)/bin/mypy deskops
-	$(VENV)/bin/lint-imports
+	$(VENV)/bin/lint-imports --no-cache
 
 test: lint
 	$(PY) -m pytest $(PYTEST_ARGS)
