@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from deskops.core.config.base import StrictModel
 from deskops.core.config.calendars import CalendarConfig
+from deskops.core.config.oncall import ScheduleConfig
 
 
 class DeskConfig(StrictModel):
@@ -15,3 +16,4 @@ class DeskConfig(StrictModel):
 
     name: str = "DeskOps"
     calendars: dict[str, CalendarConfig] = {}
+    schedules: dict[str, ScheduleConfig] = {}
