@@ -30,6 +30,7 @@ Loc = tuple[str | int, ...]
 
 # A message from a cross-reference check may start with the path it is about (`groups.x.members[1]: ...`).
 _LEADING_PATH = re.compile(r"^(?P<path>[A-Za-z_][\w\-]*(?:\.[\w\-]+|\[\d+\])*)\s*:\s*(?P<rest>.+)$", re.DOTALL)
+_NEXT_PROBLEM = re.compile(r";\s+(?=[A-Za-z_][\w\-]*(?:\.[\w\-]+|\[\d+\])+\s*:)")
 _PATH_PART = re.compile(r"\.?([^.\[\]]+)|\[(\d+)\]")
 
 
@@ -125,7 +126,8 @@ def _problems(exc: ValidationError, data: Any, root: Node | None) -> list[Config
     """Turn pydantic errors into located problems; errors on the same path are merged."""
     located = [
         (_locate(error, data), len(_data_loc(tuple(error["loc"]), data, keep_last=False)) < len(error["loc"]))
-        for error in exc.errors(include_url=False)
+        for raw in exc.errors(include_url=False)
+        for error in _split(raw)
     ]
     # A union (e.g. `hours: {...} | "24x7"`) fails once per alternative; when one alternative got
     # deeper into the value, its error is the useful one and the shallow "should be '24x7'" is noise.
@@ -142,6 +144,13 @@ def _problems(exc: ValidationError, data: Any, root: Node | None) -> list[Config
     return [ConfigProblem(path, " or ".join(msgs), line) for path, (msgs, line) in merged.items()]
 
 
+def _split(error: Any) -> list[Any]:
+    """One error per problem: a cross-reference check may list several, `path: msg; path: msg`."""
+    message = str(error["msg"]).removeprefix("Value error, ")
+    parts = _NEXT_PROBLEM.split(message) if error["type"] == "value_error" else [message]
+    return [{**error, "msg": part} for part in parts]
+
+
 def _locate(error: Any, data: Any) -> tuple[Loc, str]:
     """Return the error's path in the file's own terms (union tags dropped) and a readable message."""
     kind = error["type"]
@@ -153,10 +162,13 @@ def _locate(error: Any, data: Any) -> tuple[Loc, str]:
     # Cross-reference checks report from the root and name the path themselves.
     leading = _LEADING_PATH.match(message)
     if leading is not None:
-        named = loc + parse_path(leading["path"])
-        if _data_loc(named, data, keep_last=False)[: len(loc) + 1] == named[: len(loc) + 1]:
-            loc = _data_loc(named, data, keep_last=True)
-            message = leading["rest"]
+        named = parse_path(leading["path"])
+        # The named path may be relative to the validated model, or absolute from the file's root.
+        for candidate in (loc + named, named if named[: len(loc)] == loc else ()):
+            if candidate and _data_loc(candidate[:1], data, keep_last=False) == candidate[:1]:
+                loc = _data_loc(candidate, data, keep_last=True)
+                message = leading["rest"]
+                break
     if kind == "extra_forbidden" and loc:
         message = f"unknown key {loc[-1]!r}" + _suggestion(loc, data)
     elif kind == "missing" and loc:
