@@ -6,9 +6,20 @@ checked once here at load, so the rest of the code can trust a loaded `DeskConfi
 
 from __future__ import annotations
 
+from typing import Self
+
+from pydantic import model_validator
+
 from deskops.core.config.base import StrictModel
 from deskops.core.config.calendars import CalendarConfig
 from deskops.core.config.oncall import ScheduleConfig
+from deskops.core.config.tickets import (
+    CategoryConfig,
+    GroupConfig,
+    PersonConfig,
+    PrioritiesConfig,
+    ticket_reference_problems,
+)
 
 
 class DeskConfig(StrictModel):
@@ -17,3 +28,16 @@ class DeskConfig(StrictModel):
     name: str = "DeskOps"
     calendars: dict[str, CalendarConfig] = {}
     schedules: dict[str, ScheduleConfig] = {}
+    priorities: PrioritiesConfig = PrioritiesConfig()
+    groups: dict[str, GroupConfig] = {}
+    categories: dict[str, CategoryConfig] = {}
+    people: dict[str, PersonConfig] = {}
+
+    @model_validator(mode="after")
+    def _ticket_references(self) -> Self:
+        problems = ticket_reference_problems(
+            groups=self.groups, categories=self.categories, people=self.people, calendars=set(self.calendars)
+        )
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
