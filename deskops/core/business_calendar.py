@@ -113,6 +113,19 @@ def _without(intervals: Iterable[Interval], pauses: Sequence[Interval]) -> Itera
             yield cursor, end
 
 
+def format_business_time(delta: timedelta) -> str:
+    """Format business time in hours and minutes (`28h`, `7h 30m`, `45m`, `20s`): never in days,
+    since a business day is not 24 hours."""
+    total = int(delta.total_seconds())
+    sign = "-" if total < 0 else ""
+    hours, rest = divmod(abs(total), 3600)
+    minutes, seconds = divmod(rest, 60)
+    if not hours and not minutes:
+        return f"{sign}{seconds}s"
+    parts = ([f"{hours}h"] if hours else []) + ([f"{minutes}m"] if minutes else [])
+    return sign + " ".join(parts)
+
+
 class BusinessCalendar:
     """Service hours: weekly windows in an IANA zone, minus holidays and extra closed dates."""
 
