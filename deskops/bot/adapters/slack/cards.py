@@ -1,0 +1,94 @@
+"""Ticket cards: one message per ticket in its group's triage channel, updated in place.
+
+The card is the root of the ticket's thread (replies there become comments). Its content is the
+desk's own `ticket.show` reply, so it never shows more than the desk lets agents see.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from deskops.bot.adapters.slack.blocks import fallback_text, plain, reply_blocks
+from deskops.bot.commands.model import Action, Actor, Command, Origin, Reply
+
+if TYPE_CHECKING:
+    from deskops.bot.adapters.slack.app import SlackDesk
+
+log = logging.getLogger(__name__)
+
+
+def card_actions(ref: str, shown: tuple[Action, ...]) -> tuple[Action, ...]:
+    """The card's buttons: the desk's own actions, then the standard ones it did not already offer."""
+    standard = (
+        Action("Assign to me", "ticket.assign", {"ref": ref, "to": "me"}, style="primary"),
+        Action("Classify", "ticket.classify", {"ref": ref}),
+        Action("Escalate", "ticket.escalate", {"ref": ref}),
+        Action("Resolve", "ticket.resolve", {"ref": ref}),
+        Action("Reopen", "ticket.reopen", {"ref": ref}),
+    )
+    offered = {a.command for a in shown}
+    return tuple(a for a in standard if a.command not in offered)
+
+
+def card_blocks(ref: str, shown: Reply, pending_reasons: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Blocks of a ticket card: the `ticket.show` reply, its buttons, and assign/pending menus."""
+    blocks = reply_blocks(shown, extra_actions=card_actions(ref, shown.actions))
+    blocks.append({
+        "type": "actions",
+        "block_id": f"card_menus:{ref}"[:255],
+        "elements": [
+            {"type": "users_select", "action_id": f"deskops_card:assign:{ref}",
+             "placeholder": plain("Assign to…")},
+            {"type": "static_select", "action_id": f"deskops_card:pending:{ref}",
+             "placeholder": plain("Set pending…"),
+             "options": [{"text": plain(f"Waiting on {r}"), "value": r} for r in pending_reasons]},
+        ],
+    })
+    blocks.append({"type": "context", "elements": [
+        {"type": "mrkdwn", "text": "Reply in this thread to add a comment the requester sees; "
+                                   "start with `internal:` for a note only agents see."}]})
+    return blocks
+
+
+class CardKeeper:
+    """Posts a ticket's card in its triage channel and redraws it after every change."""
+
+    def __init__(self, desk: SlackDesk, client: WebClient) -> None:
+        self.desk = desk
+        self.client = client
+
+    def _show(self, ref: str, actor: Actor) -> Reply:
+        return self.desk.dispatcher.dispatch(Command("ticket.show", actor, {"ref": ref}, Origin(platform="slack")))
+
+    def post_card(self, ref: str, actor: Actor, opened: Reply, *, requester_slack_id: str | None) -> None:
+        """Post the card of a newly opened ticket, unless it already has one (a redelivery)."""
+        if self.desk.threads.by_ticket(ref) is not None:
+            return
+        shown = self._show(ref, actor)
+        group = shown.data.get("group") or opened.data.get("group")
+        channel = self.desk.settings.triage_channel(group if isinstance(group, str) else None)
+        if channel is None:
+            log.warning("no triage channel for %s (group %s): set SLACK_TRIAGE_CHANNEL", ref, group)
+            return
+        card = shown if shown.ok else opened
+        result = self.client.chat_postMessage(channel=channel, text=fallback_text(card),
+                                              blocks=card_blocks(ref, card, self.desk.form.pending_reasons))
+        self.desk.threads.save(ref, str(result["channel"]), str(result["ts"]), requester_slack_id)
+
+    def refresh(self, ref: str, actor: Actor) -> None:
+        """Redraw a ticket's card in place (chat.update) with its current state."""
+        thread = self.desk.threads.by_ticket(ref)
+        if thread is None:
+            return
+        shown = self._show(ref, actor)
+        if not shown.ok:
+            return
+        try:
+            self.client.chat_update(channel=thread.channel, ts=thread.ts, text=fallback_text(shown),
+                                    blocks=card_blocks(ref, shown, self.desk.form.pending_reasons))
+        except SlackApiError as error:
+            log.warning("could not update the card of %s: %s", ref, error)

@@ -1,0 +1,88 @@
+"""Slack user → desk person: the desk file's Slack ids first, then the email `users.info` gives."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from deskops.bot.commands.model import Actor
+
+
+@dataclass(frozen=True)
+class Person:
+    """A desk person as the adapter needs them: id, name and (when known) their Slack id."""
+
+    id: str
+    name: str | None = None
+    email: str | None = None
+    slack_id: str | None = None
+
+
+class SlackPeople:
+    """Maps Slack user ids to desk people; `users.info` answers are cached (Slack rate-limits it)."""
+
+    def __init__(self, client: WebClient, people: list[Person], *, cache_seconds: float = 600.0) -> None:
+        self._client = client
+        self._by_slack: Mapping[str, Person] = {p.slack_id: p for p in people if p.slack_id}
+        self._by_email: Mapping[str, Person] = {p.email.lower(): p for p in people if p.email}
+        self._by_id: Mapping[str, Person] = {p.id: p for p in people}
+        self._cache: dict[str, tuple[float, Person | None]] = {}
+        self._cache_seconds = cache_seconds
+        self._lock = threading.Lock()
+
+    def actor(self, slack_user_id: str) -> Actor | None:
+        """The Actor for a Slack user, or None when the desk does not know them."""
+        person = self.lookup(slack_user_id)
+        if person is None:
+            return None
+        return Actor(person=person.id, platform="slack", platform_user_id=slack_user_id,
+                     display_name=person.name)
+
+    def lookup(self, slack_user_id: str) -> Person | None:
+        """The desk person behind a Slack user id (desk file id first, then email)."""
+        known = self._by_slack.get(slack_user_id)
+        if known is not None:
+            return known
+        with self._lock:
+            cached = self._cache.get(slack_user_id)
+        if cached is not None and time.monotonic() - cached[0] < self._cache_seconds:
+            return cached[1]
+        person = self._by_email_lookup(slack_user_id)
+        with self._lock:
+            self._cache[slack_user_id] = (time.monotonic(), person)
+        return person
+
+    def slack_id(self, person_id: str) -> str | None:
+        """The Slack user id of a desk person, from the desk file or an earlier lookup."""
+        person = self._by_id.get(person_id)
+        if person is not None and person.slack_id:
+            return person.slack_id
+        with self._lock:
+            for slack_id, (_, found) in self._cache.items():
+                if found is not None and found.id == person_id:
+                    return slack_id
+        return None
+
+    def unknown_user_text(self, slack_user_id: str) -> str:
+        """What to tell a Slack user the desk cannot map, and what to do about it."""
+        return (
+            f"The desk does not know your Slack account ({slack_user_id}). Ask a desk admin to add "
+            f"`chat: {{slack: {slack_user_id}}}` (or your email) to your entry under `people` in the desk file."
+        )
+
+    def _by_email_lookup(self, slack_user_id: str) -> Person | None:
+        try:
+            info = self._client.users_info(user=slack_user_id)
+        except SlackApiError:
+            return None
+        user = info.get("user") or {}
+        email = ((user.get("profile") or {}).get("email") or "").lower()
+        person = self._by_email.get(email) if email else None
+        if person is None:
+            return None
+        return Person(id=person.id, name=person.name, email=person.email, slack_id=slack_user_id)

@@ -1,0 +1,1 @@
+"""Loopback fakes of third-party services, for end-to-end tests."""
