@@ -239,6 +239,10 @@ class BusinessCalendar:
                 return SkippedDay(day=day, reason="holiday", name=holiday)
         return None
 
+    def clear_cache(self) -> None:
+        """Forget the converted days (for benchmarks; answers never depend on the cache)."""
+        self._days.clear()
+
     # --- the walk over local days -------------------------------------------------------
 
     def _open_from(
