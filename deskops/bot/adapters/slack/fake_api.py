@@ -387,7 +387,7 @@ class FakeSlack:
         users = str(p.get("users", ""))
         if not users:
             return {"ok": False, "error": "not_enough_users"}
-        return {"ok": True, "channel": {"id": "D" + users.split(",")[0]}}
+        return {"ok": True, "channel": {"id": "D" + users.split(",")[0].removeprefix("U")}}
 
     def _m_conversations_create(self, p: dict[str, Any]) -> dict[str, Any]:
         name = str(p.get("name", ""))
