@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from deskops.bot.commands.jobs import JobRegistry
     from deskops.core.clock import Clock
     from deskops.core.config.desk import DeskConfig
+    from deskops.core.services.context import Desk
 
 ParamKind = Literal["text", "word", "ref", "choice", "person", "flag", "int", "duration"]
 """How a parameter's value is read: free text, one word, a ticket ref, a choice, a person, a flag, ..."""
@@ -63,6 +64,11 @@ class CommandContext(Protocol):
     @property
     def config(self) -> DeskConfig:
         """The loaded desk file."""
+        ...
+
+    @property
+    def desk(self) -> Desk:
+        """The desk file as lookups (directory of people and groups, priority matrix) for the use cases."""
         ...
 
     @property
