@@ -1,0 +1,36 @@
+"""Report periods: half-open UTC intervals, either side open."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from deskops.core.clock import ensure_utc
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """The instants `start <= at < end`; a None side is unbounded (the default period is everything)."""
+
+    start: datetime | None = None
+    end: datetime | None = None
+
+    def __post_init__(self) -> None:
+        if self.start is not None:
+            object.__setattr__(self, "start", ensure_utc(self.start))
+        if self.end is not None:
+            object.__setattr__(self, "end", ensure_utc(self.end))
+        if self.start is not None and self.end is not None and self.end <= self.start:
+            raise ValueError(f"the period ends ({self.end.isoformat()}) before it starts ({self.start.isoformat()})")
+
+    def contains(self, at: datetime | None) -> bool:
+        """Whether `at` falls inside the period (None never does)."""
+        if at is None:
+            return False
+        return (self.start is None or at >= self.start) and (self.end is None or at < self.end)
+
+    def open_at_end(self, opened_at: datetime, finished_at: datetime | None) -> bool:
+        """Whether a ticket opened at `opened_at` and finished at `finished_at` is still open at the end."""
+        if self.end is None:
+            return finished_at is None
+        return opened_at < self.end and (finished_at is None or finished_at >= self.end)
