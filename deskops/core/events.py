@@ -9,14 +9,14 @@ importers write the same events as the chat commands):
 | --- | --- |
 | TicketOpened | kind, title, description, requester, urgency, impact, priority, category, service, |
 |  | customer, group, channel, state |
-| PriorityChanged | urgency, impact, priority, previous_priority, reason |
+| PriorityChanged | urgency, impact, priority, previous_urgency, previous_impact, previous_priority, reason |
 | TicketAssigned | group, assignee, previous_group, previous_assignee, reason |
 | TicketEscalated | level ("functional" / "hierarchical"), group, previous_group, notified, reason |
 | StateChanged | from_state, to_state, pending_reason (with to_state "pending"), reason |
 | CommentAdded | visibility ("public" / "internal"), text |
-| TicketAcknowledged | (empty) first time the desk took the ticket in hand |
+| TicketAcknowledged | (empty) first time the desk took the ticket in hand (a person assigned, or work started) |
 | TicketResolved | from_state, resolution_code, note |
-| TicketReopened | from_state, reason |
+| TicketReopened | from_state, to_state (new, assigned or in_progress), reason |
 | TicketClosed | from_state |
 | TicketCancelled | from_state, reason |
 | CategoryChanged | category, previous_category |

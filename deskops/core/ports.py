@@ -91,7 +91,7 @@ class TicketRepository(Protocol):
         """Return the ticket a chat delivery id already produced, or None if it is new."""
         ...
 
-    def remember_request(self, request_id: str, ticket_id: int) -> None:
+    def remember_request(self, request_id: str, ticket_id: int, at: datetime) -> None:
         """Record that a chat delivery id was handled on this ticket; a second time raises `Conflict`."""
         ...
 

@@ -255,7 +255,7 @@ class Ticket(BaseModel):
             reason=reason,
         )
         if self.state == TicketState.NEW:
-            self._change_state(TicketState.ASSIGNED, "assign", actor, at, reason="assigned")
+            self._change_state(TicketState.ASSIGNED, "assign", actor, at)
         elif self.state == TicketState.IN_PROGRESS and assignee is None:
             # Handed back to a queue with nobody named: nobody is working on it any more.
             self._change_state(TicketState.ASSIGNED, "assign", actor, at, reason="returned to the queue")
@@ -279,14 +279,14 @@ class Ticket(BaseModel):
             self._require_state_change(TicketState.PENDING, "be set pending")
         self._change_state(TicketState.PENDING, "be set pending", actor, at, reason=note, pending_reason=reason)
 
-    def resume(self, *, actor: str, at: datetime) -> None:
+    def resume(self, *, actor: str, at: datetime, reason: str = "") -> None:
         """End the pending span: back to in progress if someone holds the ticket, else to the queue."""
         if self.state != TicketState.PENDING:
             raise InvalidTransition(
                 f"{self.ref} is {self.state}, not pending, so there is nothing to resume.",
                 hint=f"From {self.state} you can: {_ACTIONS_FROM[self.state]}.",
             )
-        self._change_state(self._working_state(), "resume", actor, at, reason="resumed")
+        self._change_state(self._working_state(), "resume", actor, at, reason=reason)
 
     def resolve(self, *, resolution_code: str, note: str, actor: str, at: datetime) -> None:
         """Record that service is restored (or the request fulfilled), with a code and a note."""

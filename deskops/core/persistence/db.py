@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlmodel import SQLModel
 
 from deskops.core.persistence import tables  # noqa: F401  (registers the tables on the metadata)
@@ -38,6 +41,39 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
+MIGRATIONS = Path(__file__).with_name("migrations")
+"""The alembic scripts shipped inside the package."""
+
+
+def alembic_config(url: str | None = None) -> Config:
+    """Return an alembic configuration for the packaged migrations (no alembic.ini needed)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    if url is not None:
+        config.set_main_option("sqlalchemy.url", normalize_url(url))
+    return config
+
+
 def ensure_schema(engine: Engine) -> None:
-    """Bring the schema up to date (placeholder: create_all until the alembic migrations land)."""
-    SQLModel.metadata.create_all(engine)
+    """Bring the schema up to date with `alembic upgrade head`, safely when several instances start at once.
+
+    Tables that are registered on the metadata but not yet carried by any migration are then
+    created as they are (`create_all` skips existing tables), so an area whose migration is still
+    to come keeps working; every table should get its migration.
+    """
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # One instance migrates at a time; the others wait here, then find nothing to do.
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        existing = set(inspect(connection).get_table_names())
+        if "tickets" in existing and "alembic_version" not in existing:
+            # A database made by the create_all placeholder before migrations existed: adopt it.
+            command.stamp(config, _FIRST_REVISION)
+        command.upgrade(config, "head")
+        SQLModel.metadata.create_all(connection)
+
+
+_MIGRATION_LOCK = 0x6465736B6F7073  # "deskops"
+_FIRST_REVISION = "0001_tickets"

@@ -88,3 +88,13 @@ class OutboxRow(SQLModel, table=True):
     attempts: int = 0
     delivered_at: datetime | None = _utc_column()
     last_error: str | None = None
+
+
+class HandledRequestRow(SQLModel, table=True):
+    """A chat delivery id already handled and the ticket it touched: a redelivery is answered, not redone."""
+
+    __tablename__ = "handled_requests"
+
+    request_id: str = Field(primary_key=True, max_length=200)
+    ticket_id: int = Field(foreign_key="tickets.id", index=True)
+    handled_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))

@@ -39,13 +39,13 @@ def comment(
             if uow.tickets.ticket_for_request(request) is not None:
                 return to_view(ticket, desk)
             assert ticket.id is not None
-            uow.tickets.remember_request(request, ticket.id)
+            uow.tickets.remember_request(request, ticket.id, at)
         ticket.add_comment(visibility=seen_as, text=body, actor=actor, at=at)
         if (
             actor == ticket.requester
             and ticket.state == TicketState.PENDING
             and ticket.pending_reason == PendingReason.CUSTOMER
         ):
-            ticket.resume(actor=actor, at=at)
+            ticket.resume(actor=actor, at=at, reason="the customer answered")
         finish(uow, desk, ticket)
         return to_view(ticket, desk)
