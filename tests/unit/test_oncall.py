@@ -191,8 +191,29 @@ def desk_file(tmp_path: Path) -> Path:
         "    timezone: America/New_York\n"
         "    layers:\n"
         "      - {name: w, rotation: weekly, handoff: '09:00', start: 2026-10-26, members: [bob, alice]}\n"
+        "people:\n"
+        "  bob: {name: Bob}\n"
+        "  alice: {name: Alice}\n"
     )
     return path
+
+
+def test_unknown_people_in_a_schedule_are_located_in_the_desk_file() -> None:
+    from deskops.bot.config_loader import ConfigError, parse_config
+
+    text = (
+        "people: {bob: {name: Bob}}\n"
+        "schedules:\n"
+        "  ny:\n"
+        "    timezone: America/New_York\n"
+        "    layers: [{name: w, start: 2026-10-26, members: [bob, zoe]}]\n"
+        "    overrides: [{who: max, start: '2026-11-01T00:00', end: '2026-11-02T00:00'}]\n"
+    )
+    with pytest.raises(ConfigError) as caught:
+        parse_config(text, source="desk.yaml")
+    rendered = str(caught.value)
+    assert "schedules.ny.layers[0].members[1]: unknown person 'zoe' (known: bob)" in rendered
+    assert "schedules.ny.overrides[0].who: unknown person 'max'" in rendered
 
 
 def test_cli_who_json_follows_the_contract(desk_file: Path) -> None:

@@ -12,7 +12,8 @@ from pydantic import model_validator
 
 from deskops.core.config.base import StrictModel
 from deskops.core.config.calendars import CalendarConfig
-from deskops.core.config.oncall import ScheduleConfig
+from deskops.core.config.escalation import EscalationConfig, escalation_reference_problems
+from deskops.core.config.oncall import ScheduleConfig, schedule_reference_problems
 from deskops.core.config.planning import PlanningConfig
 from deskops.core.config.tickets import (
     CategoryConfig,
@@ -29,6 +30,7 @@ class DeskConfig(StrictModel):
     name: str = "DeskOps"
     calendars: dict[str, CalendarConfig] = {}
     schedules: dict[str, ScheduleConfig] = {}
+    escalation: EscalationConfig = EscalationConfig()
     priorities: PrioritiesConfig = PrioritiesConfig()
     groups: dict[str, GroupConfig] = {}
     categories: dict[str, CategoryConfig] = {}
@@ -49,4 +51,14 @@ class DeskConfig(StrictModel):
         if self.planning is not None and self.planning.calendar not in self.calendars:
             known = ", ".join(self.calendars) or "none defined"
             raise ValueError(f"planning.calendar: unknown calendar {self.planning.calendar!r}; known: {known}")
+        return self
+
+    @model_validator(mode="after")
+    def _escalation_references(self) -> Self:
+        people, groups = set(self.people), set(self.groups)
+        problems = schedule_reference_problems(self.schedules, people=people) + escalation_reference_problems(
+            self.escalation, schedules=set(self.schedules), groups=groups, people=people
+        )
+        if problems:
+            raise ValueError("; ".join(problems))
         return self

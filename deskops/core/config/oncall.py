@@ -187,3 +187,23 @@ class ScheduleConfig(StrictModel):
         """Everyone named in the schedule's layers and overrides."""
         named = {person for layer in self.layers for person in layer.people()}
         return named | {override.who for override in self.overrides}
+
+
+def schedule_reference_problems(schedules: dict[str, ScheduleConfig], *, people: set[str]) -> list[str]:
+    """Everyone a schedule puts on call must be a person the desk knows; each problem starts with its path."""
+    known = ", ".join(sorted(people)) or "none defined; add a people section"
+    problems: list[str] = []
+    for name, schedule in schedules.items():
+        for i, layer in enumerate(schedule.layers):
+            for j, slot in enumerate(layer.slots()):
+                problems.extend(
+                    f"schedules.{name}.layers[{i}].members[{j}]: unknown person {person!r} (known: {known})"
+                    for person in slot
+                    if person not in people
+                )
+        problems.extend(
+            f"schedules.{name}.overrides[{i}].who: unknown person {override.who!r} (known: {known})"
+            for i, override in enumerate(schedule.overrides)
+            if override.who not in people
+        )
+    return problems
