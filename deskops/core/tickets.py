@@ -96,15 +96,23 @@ def allowed_next_states(state: TicketState) -> list[TicketState]:
     return sorted(TRANSITIONS[state], key=_STATE_ORDER.index)
 
 
-def check_transition(ref: str, current: TicketState, target: TicketState, verb: str) -> None:
-    """Refuse a state change the table does not allow, naming the allowed states and actions."""
-    if target in TRANSITIONS[current]:
-        return
+REOPENABLE = frozenset({TicketState.RESOLVED, TicketState.CLOSED})
+"""Only a resolved or closed ticket can be reopened."""
+
+
+def refusal(ref: str, current: TicketState, verb: str) -> InvalidTransition:
+    """The error for a change `current` does not allow, naming the allowed next states and actions."""
     allowed = ", ".join(allowed_next_states(current)) or "none"
-    raise InvalidTransition(
+    return InvalidTransition(
         f"{ref or 'the ticket'} is {current}, so it cannot {verb} (it could go to: {allowed}).",
         hint=f"From {current} you can: {_ACTIONS_FROM[current]}.",
     )
+
+
+def check_transition(ref: str, current: TicketState, target: TicketState, verb: str) -> None:
+    """Refuse a state change the table does not allow, naming the allowed states and actions."""
+    if target not in TRANSITIONS[current]:
+        raise refusal(ref, current, verb)
 
 
 class Ticket(BaseModel):
@@ -282,10 +290,7 @@ class Ticket(BaseModel):
     def resume(self, *, actor: str, at: datetime, reason: str = "") -> None:
         """End the pending span: back to in progress if someone holds the ticket, else to the queue."""
         if self.state != TicketState.PENDING:
-            raise InvalidTransition(
-                f"{self.ref} is {self.state}, not pending, so there is nothing to resume.",
-                hint=f"From {self.state} you can: {_ACTIONS_FROM[self.state]}.",
-            )
+            raise refusal(self.ref, self.state, "resume (it is not pending)")
         self._change_state(self._working_state(), "resume", actor, at, reason=reason)
 
     def resolve(self, *, resolution_code: str, note: str, actor: str, at: datetime) -> None:
@@ -297,6 +302,8 @@ class Ticket(BaseModel):
 
     def reopen(self, *, reason: str, actor: str, at: datetime) -> None:
         """Bring a resolved or closed ticket back because the fix did not hold."""
+        if self.state not in REOPENABLE:
+            raise refusal(self.ref, self.state, "be reopened (only resolved or closed tickets can)")
         self._transition(EventType.TICKET_REOPENED, self._working_state(), "be reopened", actor, at, reason=reason)
 
     def close(self, *, actor: str, at: datetime) -> None:
@@ -416,10 +423,7 @@ class Ticket(BaseModel):
 
     def _require_open(self, verb: str) -> None:
         if not self.is_open:
-            raise InvalidTransition(
-                f"{self.ref or 'the ticket'} is {self.state}, so it cannot {verb}.",
-                hint=f"From {self.state} you can: {_ACTIONS_FROM[self.state]}.",
-            )
+            raise refusal(self.ref, self.state, verb)
 
     def _require_state_change(self, target: TicketState, verb: str) -> None:
         check_transition(self.ref, self.state, target, verb)
