@@ -108,7 +108,7 @@ class RecordingDesk:
 
     def _ticket_assign(self, c: Command) -> Reply:
         t = self.tickets[str(c.args["ref"])]
-        t.assignee = c.actor.person if c.args.get("to") == "me" else str(c.args["to"])
+        t.assignee = c.actor.person if c.args.get("who") == "me" else str(c.args["to"])
         t.state = "assigned"
         return Reply(text=f"{t.ref} assigned to {t.assignee}", ticket_ref=t.ref)
 
@@ -121,7 +121,7 @@ class RecordingDesk:
         t = self.tickets.get(str(c.args["ref"]))
         if t is None:
             return Reply(text="no such ticket", ok=False)
-        t.comments.append((str(c.args["visibility"]), str(c.args["text"])))
+        t.comments.append(("internal" if c.args.get("internal") else "public", str(c.args["text"])))
         return Reply(text=f"Comment added to {t.ref}", ticket_ref=t.ref)
 
     def _ticket_list(self, c: Command) -> Reply:

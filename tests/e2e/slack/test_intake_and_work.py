@@ -42,8 +42,8 @@ def test_slash_without_text_opens_the_form(slack: SlackHarness) -> None:
     slack.slash("")
     view = slack.fake.wait_for("views.open")[0].params["view"]
     assert view["callback_id"] == "deskops_open"
-    assert [b["block_id"] for b in view["blocks"]] == ["title", "description", "urgency", "impact", "category",
-                                                       "service"]
+    assert [b["block_id"] for b in view["blocks"]] == ["title", "description", "urgency", "impact", "kind",
+                                                       "category", "service"]
 
 
 def test_form_with_a_bad_title_shows_the_error_in_the_modal_then_opens(slack: SlackHarness) -> None:
@@ -109,7 +109,7 @@ def test_buttons_work_the_ticket_and_update_the_card_in_place(slack: SlackHarnes
     wait_until(lambda: len(slack.fake.channel_messages(TRIAGE)) == 1)
     card = slack.fake.channel_messages(TRIAGE)[0]
     ref = slack.desk.opened()[0].ref
-    assert decode_action(_card_button(card, "Assign to me")["value"]) == ("ticket.assign", {"ref": ref, "to": "me"})
+    assert decode_action(_card_button(card, "Assign to me")["value"]) == ("ticket.assign", {"ref": ref, "who": "me"})
     _press(slack, card, "Assign to me")
     wait_until(lambda: slack.desk.tickets[ref].assignee == "alice")
     update = slack.fake.wait_for("chat.update")[0].params

@@ -39,6 +39,7 @@ LIST = "ticket.list"
 CLASSIFY = "ticket.classify"
 ASSIGN = "ticket.assign"
 PENDING = "ticket.pending"
+AT_RISK = "ticket.at-risk"
 _FORM_WORDS = {"", "new", "form"}
 _INTERNAL_PREFIX = re.compile(r"^\s*(internal|note)\s*:\s*", re.IGNORECASE)
 
@@ -55,6 +56,24 @@ class SlackDesk:
     settings: SlackSettings
     parse: TextParser
     form: views.FormOptions = field(default_factory=views.FormOptions)
+
+    def spec(self, name: str) -> Any:
+        """The dispatcher's spec of a command (None when it has no registry, or no such command)."""
+        registry = getattr(self.dispatcher, "registry", None)
+        return registry.get(name) if registry is not None else None
+
+    def knows(self, name: str) -> bool:
+        """Whether the desk has the command (any command counts when the dispatcher has no registry)."""
+        return getattr(self.dispatcher, "registry", None) is None or self.spec(name) is not None
+
+    def choices(self, choices: Any) -> tuple[str, ...]:
+        """A parameter's choices: a fixed tuple, or a desk-file vocabulary (group, person, ...) by name."""
+        if isinstance(choices, tuple):
+            return tuple(str(c) for c in choices)
+        vocabulary = getattr(self.dispatcher, "vocabulary", None)
+        if isinstance(choices, str) and vocabulary is not None:
+            return tuple(vocabulary(choices) or ())
+        return ()
 
     def once(self, key: str | None, work: Callable[[], object]) -> bool:
         """Run `work` unless `key` was already claimed; release the claim when work fails (Slack retries)."""
@@ -99,6 +118,7 @@ class Listeners:
         app.shortcut("deskops_new_ticket")(self.on_global_shortcut)
         app.view(views.OPEN_CALLBACK)(self.on_open_submit)
         app.view(views.CLASSIFY_CALLBACK)(self.on_classify_submit)
+        app.view(views.ARGS_CALLBACK)(self.on_args_submit)
         app.action(re.compile("^" + re.escape(ACTION_PREFIX)))(self.on_button)
         app.action(re.compile(r"^deskops_card:"))(self.on_card_select)
         app.action(re.compile(r"^deskops_home:"))(self.on_home_button)
@@ -211,7 +231,8 @@ class Listeners:
         actor = self.actor_or_explain(user_id, lambda text: self.dm_text(user_id, text))
         if actor is None:
             return
-        args: dict[str, Any] = {k: v for k, v in values.items() if k != "description"}
+        asked = views.open_form_fields(self.desk.form) - {"description"}
+        args: dict[str, Any] = {k: v for k, v in values.items() if k in asked}
         description = values.get("description", "")
         if meta.get("permalink"):
             description = f"{description}\n\nFrom Slack: {meta['permalink']}".strip()
@@ -308,8 +329,9 @@ class Listeners:
             return
         text = event.get("text") or ""
         internal = bool(_INTERNAL_PREFIX.match(text))
-        args = {"ref": ref, "text": _INTERNAL_PREFIX.sub("", text, count=1),
-                "visibility": "internal" if internal else "public"}
+        args: dict[str, Any] = {"ref": ref, "text": _INTERNAL_PREFIX.sub("", text, count=1)}
+        if internal:
+            args["internal"] = True
         origin = Origin(platform="slack", channel=channel, thread=event.get("thread_ts"), message=event.get("ts"))
         command = Command(COMMENT, actor, args, origin, request_id=f"slack:msg:{channel}:{event.get('ts')}")
         reply = self.desk.dispatcher.dispatch(command)
@@ -339,7 +361,34 @@ class Listeners:
             self.client.views_open(trigger_id=body["trigger_id"],
                                    view=views.classify_modal(self.desk.form, str(args.get("ref"))))
             return
+        form = self.missing_args_form(name, args)
+        if form is not None:
+            self.client.views_open(trigger_id=body["trigger_id"], view=form)
+            return
         self.run_for_user(user_id, name, args, respond, body)
+
+    def missing_args_form(self, name: str, args: dict[str, Any]) -> dict[str, Any] | None:
+        """A modal for what the command still needs (from its spec), or None when nothing is missing."""
+        spec = self.desk.spec(name)
+        if spec is None:
+            return None
+        open_params = [p for p in (*spec.positionals, *spec.options) if p.name not in args and p.kind != "flag"]
+        missing = [p for p in open_params if p.required]
+        if not missing:
+            return None
+        optional_text = [p for p in open_params if not p.required and p.kind == "text"][:2]
+        ask = [views.AskField(p.name, p.help[:1].upper() + p.help[1:], p.required, self.desk.choices(p.choices),
+                              multiline=p.kind == "text") for p in (*missing, *optional_text)]
+        return views.args_modal(spec.summary, name, args, ask)
+
+    def on_args_submit(self, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        """A missing-values modal was submitted: run its command with the values filled in."""
+        ack()
+        meta = views.metadata(view)
+        name, args = str(meta.get("c")), dict(meta.get("a") or {})
+        values = views.submitted_values(view)
+        self.desk.once(f"view:{view['id']}", lambda: self.run_for_user(
+            body["user"]["id"], name, {**args, **values}, None, body))
 
     def run_for_user(self, user_id: str, name: str, args: dict[str, Any], respond: Respond | None,
                      body: dict[str, Any]) -> Reply | None:
@@ -423,13 +472,18 @@ class Listeners:
         if actor is None:
             sections = [("Welcome", Reply(text=self.desk.people.unknown_user_text(user_id), ok=False))]
         else:
-            sections = [
-                (title, self.desk.dispatcher.dispatch(Command(LIST, actor, args, Origin(platform="slack"))))
-                for title, args in (("My tickets", {"scope": "mine"}),
-                                    ("My group's queue", {"scope": "queue"}),
-                                    ("At risk", {"scope": "at_risk"}))
-            ]
+            sections = [(title, self._home_section(actor, name, args)) for title, name, args in (
+                ("My tickets", LIST, {"scope": "mine"}),
+                ("My group's queue", LIST, {"scope": "queue"}),
+                ("At risk", AT_RISK, {}),
+            )]
         self.client.views_publish(user_id=user_id, view=views.home_view(sections))
+
+
+    def _home_section(self, actor: Actor, name: str, args: dict[str, Any]) -> Reply:
+        if not self.desk.knows(name):
+            return Reply(text="Not available on this desk yet.")
+        return self.desk.dispatcher.dispatch(Command(name, actor, args, Origin(platform="slack")))
 
 
 def _prefill(message: dict[str, Any], channel: str | None, permalink: str | None) -> views.Prefill:

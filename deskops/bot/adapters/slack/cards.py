@@ -7,6 +7,7 @@ desk's own `ticket.show` reply, so it never shows more than the desk lets agents
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from slack_sdk import WebClient
@@ -21,22 +22,27 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def card_actions(ref: str, shown: tuple[Action, ...]) -> tuple[Action, ...]:
-    """The card's buttons: the desk's own actions, then the standard ones it did not already offer."""
+def card_actions(ref: str, shown: tuple[Action, ...], known: Callable[[str], bool]) -> tuple[Action, ...]:
+    """The card's buttons: the desk's own actions, then the standard ones it did not already offer.
+
+    Standard buttons appear only for commands the desk knows (`known`), e.g. Escalate once the
+    escalation commands are registered.
+    """
     standard = (
-        Action("Assign to me", "ticket.assign", {"ref": ref, "to": "me"}, style="primary"),
+        Action("Assign to me", "ticket.assign", {"ref": ref, "who": "me"}, style="primary"),
         Action("Classify", "ticket.classify", {"ref": ref}),
         Action("Escalate", "ticket.escalate", {"ref": ref}),
         Action("Resolve", "ticket.resolve", {"ref": ref}),
         Action("Reopen", "ticket.reopen", {"ref": ref}),
     )
     offered = {a.command for a in shown}
-    return tuple(a for a in standard if a.command not in offered)
+    return tuple(a for a in standard if a.command not in offered and known(a.command))
 
 
-def card_blocks(ref: str, shown: Reply, pending_reasons: tuple[str, ...]) -> list[dict[str, Any]]:
+def card_blocks(ref: str, shown: Reply, pending_reasons: tuple[str, ...],
+                known: Callable[[str], bool] = lambda _name: True) -> list[dict[str, Any]]:
     """Blocks of a ticket card: the `ticket.show` reply, its buttons, and assign/pending menus."""
-    blocks = reply_blocks(shown, extra_actions=card_actions(ref, shown.actions))
+    blocks = reply_blocks(shown, extra_actions=card_actions(ref, shown.actions, known))
     blocks.append({
         "type": "actions",
         "block_id": f"card_menus:{ref}"[:255],
@@ -61,6 +67,9 @@ class CardKeeper:
         self.desk = desk
         self.client = client
 
+    def _blocks(self, ref: str, shown: Reply) -> list[dict[str, Any]]:
+        return card_blocks(ref, shown, self.desk.form.pending_reasons, self.desk.knows)
+
     def _show(self, ref: str, actor: Actor) -> Reply:
         return self.desk.dispatcher.dispatch(Command("ticket.show", actor, {"ref": ref}, Origin(platform="slack")))
 
@@ -69,14 +78,14 @@ class CardKeeper:
         if self.desk.threads.by_ticket(ref) is not None:
             return
         shown = self._show(ref, actor)
-        group = shown.data.get("group") or opened.data.get("group")
+        group = _group(shown) or _group(opened)
         channel = self.desk.settings.triage_channel(group if isinstance(group, str) else None)
         if channel is None:
             log.warning("no triage channel for %s (group %s): set SLACK_TRIAGE_CHANNEL", ref, group)
             return
         card = shown if shown.ok else opened
         result = self.client.chat_postMessage(channel=channel, text=fallback_text(card),
-                                              blocks=card_blocks(ref, card, self.desk.form.pending_reasons))
+                                              blocks=self._blocks(ref, card))
         self.desk.threads.save(ref, str(result["channel"]), str(result["ts"]), requester_slack_id)
 
     def refresh(self, ref: str, actor: Actor) -> None:
@@ -89,6 +98,13 @@ class CardKeeper:
             return
         try:
             self.client.chat_update(channel=thread.channel, ts=thread.ts, text=fallback_text(shown),
-                                    blocks=card_blocks(ref, shown, self.desk.form.pending_reasons))
+                                    blocks=self._blocks(ref, shown))
         except SlackApiError as error:
             log.warning("could not update the card of %s: %s", ref, error)
+
+
+def _group(reply: Reply) -> str | None:
+    """The ticket's group from a reply's data (`ticket.group` of the desk's replies, or `group`)."""
+    ticket = reply.data.get("ticket")
+    group = ticket.get("group") if isinstance(ticket, dict) else reply.data.get("group")
+    return group if isinstance(group, str) else None

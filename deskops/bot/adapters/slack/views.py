@@ -21,7 +21,9 @@ class FormOptions:
     urgencies: tuple[str, ...] = ("high", "medium", "low")
     impacts: tuple[str, ...] = ("high", "medium", "low")
     categories: tuple[str, ...] = ()
-    services: tuple[str, ...] = ()
+    services: tuple[str, ...] | None = ()
+    """None: the desk does not record a service, so the form does not ask (empty: free text)."""
+    kinds: tuple[str, ...] = ("incident", "request")
     pending_reasons: tuple[str, ...] = ("customer", "supplier", "change", "problem", "other")
 
 
@@ -62,6 +64,12 @@ def _choice_or_text(block_id: str, label: str, values: tuple[str, ...]) -> dict[
     return _select(block_id, label, values, None) if values else _text(block_id, label)
 
 
+def open_form_fields(options: FormOptions) -> set[str]:
+    """The block ids the "New ticket" form has (others in a submission are ignored)."""
+    fields = {"title", "description", "urgency", "impact", "kind", "category"}
+    return fields if options.services is None else fields | {"service"}
+
+
 def open_ticket_modal(options: FormOptions, prefill: Prefill = Prefill()) -> dict[str, Any]:
     """The "New ticket" modal: title, description, urgency, impact, category, service."""
     metadata = {"channel": prefill.channel, "ts": prefill.message_ts, "permalink": prefill.permalink,
@@ -79,9 +87,44 @@ def open_ticket_modal(options: FormOptions, prefill: Prefill = Prefill()) -> dic
                   multiline=True, max_length=3000),
             _select("urgency", "Urgency: how fast does the business need it?", options.urgencies, "medium"),
             _select("impact", "Impact: how many people or how much is affected?", options.impacts, "medium"),
+            _select("kind", "Something broken (incident) or a request?", options.kinds, "incident"),
             _choice_or_text("category", "Category", options.categories),
-            _choice_or_text("service", "Service", options.services),
+            *([] if options.services is None else [_choice_or_text("service", "Service", options.services)]),
         ],
+    }
+
+
+@dataclass(frozen=True)
+class AskField:
+    """One value a command still needs, asked in a modal (e.g. the resolution code of Resolve)."""
+
+    name: str
+    label: str
+    required: bool
+    choices: tuple[str, ...] = ()
+    multiline: bool = False
+
+
+ARGS_CALLBACK = "deskops_args"
+
+
+def args_modal(title: str, command: str, args: dict[str, Any], ask: list[AskField]) -> dict[str, Any]:
+    """A modal asking for what a pressed button's command still needs; submitting runs it."""
+    blocks = []
+    for f in ask:
+        if f.choices:
+            block = _select(f.name, f.label, f.choices, None)
+        else:
+            block = _text(f.name, f.label, multiline=f.multiline, max_length=3000 if f.multiline else NAME_MAX)
+        block["optional"] = not f.required
+        blocks.append(block)
+    return {
+        "type": "modal",
+        "callback_id": ARGS_CALLBACK,
+        "title": plain(clip(title, 24), 24),
+        "submit": plain("Save", 24),
+        "private_metadata": json.dumps({"c": command, "a": args})[:3000],
+        "blocks": blocks,
     }
 
 
@@ -133,7 +176,8 @@ def check_open_form(values: dict[str, str], options: FormOptions) -> dict[str, s
     if len(values.get("description", "")) > DESCRIPTION_MAX:
         errors["description"] = f"The description is limited to {DESCRIPTION_MAX} characters."
     for block_id, allowed in (("urgency", options.urgencies), ("impact", options.impacts),
-                              ("category", options.categories), ("service", options.services)):
+                              ("category", options.categories), ("service", options.services or ()),
+                              ("kind", options.kinds)):
         value = values.get(block_id)
         if value and allowed and value not in allowed:
             errors[block_id] = f"Choose one of: {', '.join(allowed)}."
