@@ -1,9 +1,152 @@
-"""`deskops` sub-commands of this area (placeholder until the area lands)."""
+"""`deskops run`: the service desk bot — console chat by default, Slack/Discord when their tokens are set."""
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
 import typer
+
+if TYPE_CHECKING:
+    from deskops.bot.adapters.console.render import ConsoleOutput
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the `deskops` app."""
+    """Add `run` to the `deskops` app."""
+    app.command("run")(run)
+
+
+def run(
+    config: Annotated[
+        Path | None, typer.Option("--config", help="Desk file (default: $DESKOPS_CONFIG or config/desk.yaml).")
+    ] = None,
+    database: Annotated[
+        str | None,
+        typer.Option("--database", help="Database URL (default: $DESKOPS_DATABASE_URL or sqlite:///deskops.db)."),
+    ] = None,
+    clock: Annotated[
+        str | None,
+        typer.Option("--clock", help="Start a simulated clock at this ISO time (e.g. 2026-06-15T09:00+02:00)."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print each reply as one JSON object per line.")] = False,
+    person: Annotated[
+        str | None, typer.Option("--as", help="Who you are in the console (default: the first person listed).")
+    ] = None,
+    console: Annotated[
+        bool | None,
+        typer.Option("--console/--no-console", help="Run the console chat (default: when no chat platform runs)."),
+    ] = None,
+) -> None:
+    """Run the desk: a console chat (prompt, or a script on stdin) on SQLite, or Slack/Discord when configured."""
+    import logging
+
+    from rich.console import Console
+
+    from deskops.bot.adapters.console.deliverer import ConsoleDeliverer
+    from deskops.bot.adapters.console.render import ConsoleOutput
+    from deskops.bot.adapters.console.session import ClockControl, ConsoleSession, action_text
+    from deskops.bot.config_loader import ConfigError
+    from deskops.bot.runtime import Runtime, Settings
+
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    start = _clock_start(clock)
+    settings = Settings.from_env(config_path=config, database_url=database, clock_start=start)
+    try:
+        runtime = Runtime.build(settings)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            typer.echo(problem.render(exc.source), err=True)
+        typer.echo(f"Fix the desk file, check it with `deskops check-config {exc.source}`, then run again.", err=True)
+        raise typer.Exit(1) from None
+    except Exception as exc:  # e.g. the database cannot be opened: say which, and stop
+        typer.echo(f"Cannot start the desk on {settings.database_url}: {exc}", err=True)
+        raise typer.Exit(1) from None
+
+    people = list(runtime.config.people)
+    actor = (person or (people[0] if people else "console")).lower()
+    if people and actor not in people:
+        typer.echo(f"Nobody called {actor!r} is in the desk file. Known people: {', '.join(people)}.", err=True)
+        runtime.stop()
+        raise typer.Exit(2)
+
+    output = ConsoleOutput(
+        Console(file=sys.stdout, highlight=False, soft_wrap=False),
+        as_json=as_json,
+        action_text=action_text(runtime.dispatcher.registry),
+    )
+    try:
+        started = runtime.start_platforms()
+        use_console = console if console is not None else not started
+        if use_console:
+            runtime.notifier.add(ConsoleDeliverer(output))  # after the platforms: they reach people first
+        runtime.start()
+        if not use_console:
+            typer.echo(f"DeskOps is running on {', '.join(started)}. Press Ctrl-C to stop.", err=True)
+            _wait_for_interrupt()
+            return
+        session = ConsoleSession(
+            dispatcher=runtime.dispatcher,
+            output=output,
+            people=people,
+            actor=actor,
+            clock=ClockControl(
+                now=runtime.clock.now,
+                move_to=runtime.advance_clock if runtime.simulated else None,
+                display_zone=start.tzinfo if start is not None else None,
+            ),
+            after_command=runtime.deliver_now,
+        )
+        if sys.stdin.isatty():
+            _banner(output, runtime.config.name, actor, runtime.simulated)
+            session.run_interactive(_reader())
+        else:
+            session.run_lines(sys.stdin)
+    except RuntimeError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
+    finally:
+        runtime.stop()
+
+
+def _clock_start(text: str | None) -> datetime | None:
+    """Parse --clock; it needs a UTC offset, since a naive time means nothing to the desk."""
+    if text is None:
+        return None
+    try:
+        at = datetime.fromisoformat(text)
+    except ValueError:
+        typer.echo(f"--clock {text!r} is not an ISO time; write e.g. 2026-06-15T09:00+02:00.", err=True)
+        raise typer.Exit(2) from None
+    if at.tzinfo is None:
+        typer.echo(f"--clock {text!r} has no UTC offset; write e.g. {text}+02:00 or {text}Z.", err=True)
+        raise typer.Exit(2)
+    return at
+
+
+def _banner(output: ConsoleOutput, name: str, actor: str, simulated: bool) -> None:
+    clock = " Simulated clock: /time +2h moves it." if simulated else ""
+    output.info(
+        f"[bold]DeskOps console — {name}[/bold]\nYou are [bold]{actor}[/bold]. /help lists the commands; "
+        f"/as NAME switches user; /time shows the clock; /quit leaves.{clock}"
+    )
+
+
+def _reader() -> Callable[[str], str]:
+    """A line reader with history and editing where the platform has readline."""
+    import contextlib
+
+    with contextlib.suppress(ImportError):
+        import readline  # noqa: F401  (importing it gives input() line editing and history)
+    return input
+
+
+def _wait_for_interrupt() -> None:
+    import threading
+
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        return

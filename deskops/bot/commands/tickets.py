@@ -246,7 +246,8 @@ def classify(ctx: CommandContext, command: Command) -> Reply:
         category=a.get("category"),
         reason=a.get("reason", ""),
     )
-    return _changed(ctx, command, view, f"{view.ref} is now {view.priority_label}.")
+    category = f", category {view.category}" if view.category else ""
+    return _changed(ctx, command, view, f"{view.ref} is classified: {view.priority_label}{category}.")
 
 
 def assign(ctx: CommandContext, command: Command) -> Reply:
