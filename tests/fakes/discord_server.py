@@ -145,6 +145,11 @@ class FakeDiscord:
             await gateway.ws.close(code=code)
 
     @property
+    def started(self) -> bool:
+        """True once `start()` has bound a port."""
+        return self._port != 0
+
+    @property
     def api_base(self) -> str:
         """The REST base URL to give discord.py (what `https://discord.com/api/v10` is for the real one)."""
         return f"http://127.0.0.1:{self._port}/api/v10"
@@ -172,7 +177,8 @@ class FakeDiscord:
     def add_channel(self, name: str, *, kind: int = 0, parent_id: str | None = None) -> dict[str, Any]:
         """Create a guild channel (0 text, 15 forum) that the bot sees in GUILD_CREATE."""
         channel = {
-            "id": self.snowflake(), "type": kind, "guild_id": self.guild["id"], "name": name, "position": len(self.channels),
+            "id": self.snowflake(), "type": kind, "guild_id": self.guild["id"], "name": name,
+            "position": len(self.channels),
             "permission_overwrites": [], "nsfw": False, "parent_id": parent_id, "last_message_id": None,
             "rate_limit_per_user": 0, "topic": None, "flags": 0,
         }
@@ -184,7 +190,8 @@ class FakeDiscord:
 
     def _member(self, user: dict[str, Any], roles: list[str] | None = None) -> dict[str, Any]:
         member = load_payload("guild_member")
-        member["user"] = {k: user[k] for k in ("id", "username", "discriminator", "global_name", "avatar", "public_flags")}
+        keys = ("id", "username", "discriminator", "global_name", "avatar", "public_flags")
+        member["user"] = {k: user[k] for k in keys}
         member["roles"] = roles or []
         return member
 
@@ -414,7 +421,8 @@ class FakeDiscord:
                 text = await request.text()
                 body = json.loads(text) if text else None
         response = await self._answer(request, path, body)
-        self.calls.append(RecordedCall(request.method, path, dict(request.query), body, response.status, time.monotonic()))
+        call = RecordedCall(request.method, path, dict(request.query), body, response.status, time.monotonic())
+        self.calls.append(call)
         await self._notify()
         return response
 
@@ -507,8 +515,12 @@ class FakeDiscord:
         registered = []
         for command in body or []:
             stored = dict(command, id=self._command_id(command["name"]), application_id=self.application_id,
-                          version=self.snowflake(), default_member_permissions=command.get("default_member_permissions"),
+                          version=self.snowflake(),
+                          default_member_permissions=command.get("default_member_permissions"),
                           type=command.get("type", 1))
+            stored.setdefault("description", "")  # Discord answers "" for context-menu commands
+            stored.setdefault("options", [])
+            stored.setdefault("nsfw", False)
             if guild_id:
                 stored["guild_id"] = guild_id
             registered.append(stored)
