@@ -10,6 +10,7 @@ from typing import Self
 
 from pydantic import model_validator
 
+from deskops.core.config.agreements import AgreementConfig, agreement_reference_problems
 from deskops.core.config.base import StrictModel
 from deskops.core.config.calendars import CalendarConfig
 from deskops.core.config.escalation import EscalationConfig, escalation_reference_problems
@@ -36,6 +37,17 @@ class DeskConfig(StrictModel):
     categories: dict[str, CategoryConfig] = {}
     people: dict[str, PersonConfig] = {}
     planning: PlanningConfig | None = None
+    agreements: dict[str, AgreementConfig] = {}
+
+    @model_validator(mode="after")
+    def _agreement_references(self) -> Self:
+        problems = agreement_reference_problems(
+            self.agreements, calendars=self.calendars, priorities=self.priorities.levels,
+            groups=self.groups, categories=self.categories,
+        )  # fmt: skip
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
 
     @model_validator(mode="after")
     def _ticket_references(self) -> Self:
