@@ -20,16 +20,23 @@ from typing import Any
 
 from deskops.bot.adapters.slack.app import SlackDesk, build_app
 from deskops.bot.adapters.slack.client import make_client
+from deskops.bot.adapters.slack.compose import build_slack
 from deskops.bot.adapters.slack.http_server import BackgroundServer, asgi_app
 from deskops.bot.adapters.slack.people import Person, SlackPeople
 from deskops.bot.adapters.slack.settings import SlackSettings
+from deskops.bot.commands.dispatcher import CommandDispatcher, DeskContext
 from deskops.bot.commands.model import Action, Actor, Command, Field, Origin, Reply
+from deskops.bot.commands.registry import build_registry
+from deskops.bot.config_loader import load_config
 from deskops.core.clock import SystemClock
-from deskops.core.persistence.db import make_engine
+from deskops.core.persistence.db import ensure_schema, make_engine
 from deskops.core.persistence.slack_tables import DeliveryLog, ThreadMap, create_slack_tables
+from deskops.core.persistence.uow import SqlUnitOfWork
+from deskops.core.services.context import Desk
 from tests.fakes.slack_server import FakeSlack, FakeUser, signed_headers
 
-PAYLOADS = Path(__file__).resolve().parents[1] / "payloads" / "slack"
+REPO = Path(__file__).resolve().parents[3]
+PAYLOADS = REPO / "tests" / "e2e" / "payloads" / "slack"
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 TRIAGE = "C0TRIAGE"
 PEOPLE = [
@@ -43,6 +50,15 @@ SLACK_USERS = [
     FakeUser("U0ERIN", "erin", "erin@example.com"),
     FakeUser("U0STRANGER", "stranger", "stranger@elsewhere.example"),
 ]
+
+
+def real_dispatcher(engine: Any) -> CommandDispatcher:
+    """The real CommandDispatcher over SQLite with the example desk file (config/desk.yaml)."""
+    ensure_schema(engine)
+    config = load_config(REPO / "config" / "desk.yaml")
+    context = DeskContext(config=config, clock=SystemClock(), registry=build_registry(),
+                          uow_factory=lambda: SqlUnitOfWork(engine), desk=Desk.from_config(config))
+    return CommandDispatcher(context)
 
 
 def payload(name: str) -> dict[str, Any]:
@@ -142,7 +158,7 @@ def parse_text(text: str, actor: Actor, origin: Origin) -> Command | Reply:
 class SlackHarness:
     """Fake Slack + engine + the bolt app served over HTTP by uvicorn, with helpers to send requests."""
 
-    def __init__(self, tmp_path: Path, desk: RecordingDesk | None = None) -> None:
+    def __init__(self, tmp_path: Path, desk: RecordingDesk | None = None, *, real_desk: bool = False) -> None:
         self.fake = FakeSlack(SLACK_USERS).start()
         self.desk = desk or RecordingDesk()
         self.engine = make_engine(f"sqlite:///{tmp_path / 'slack.db'}")
@@ -150,11 +166,16 @@ class SlackHarness:
         self.settings = SlackSettings(bot_token="xoxb-test", signing_secret=SECRET, api_url=self.fake.api_url,
                                       default_triage_channel=TRIAGE)
         self.client = make_client(self.settings)
-        self.slack_desk = SlackDesk(
-            dispatcher=self.desk, people=SlackPeople(self.client, PEOPLE), deliveries=DeliveryLog(self.engine),
-            threads=ThreadMap(self.engine), clock=SystemClock(), settings=self.settings, parse=parse_text,
-        )
-        self.app = build_app(self.slack_desk, self.client)
+        if real_desk:
+            self.dispatcher = real_dispatcher(self.engine)
+            self.app, self.slack_desk = build_slack(self.dispatcher, self.dispatcher.context.config, self.engine,
+                                                    SystemClock(), self.settings, client=self.client)
+        else:
+            self.slack_desk = SlackDesk(
+                dispatcher=self.desk, people=SlackPeople(self.client, PEOPLE), deliveries=DeliveryLog(self.engine),
+                threads=ThreadMap(self.engine), clock=SystemClock(), settings=self.settings, parse=parse_text,
+            )
+            self.app = build_app(self.slack_desk, self.client)
         self.server = BackgroundServer(asgi_app(self.app)).start()
 
     def close(self) -> None:

@@ -182,12 +182,15 @@ class Listeners:
         self.after_dispatch(command, reply, user_id)
 
     def answer(self, reply: Reply, respond: Respond, user_id: str) -> None:
-        """Answer through the response URL (ephemeral or in channel) or by DM, as the reply asks."""
+        """Answer a slash command privately: by DM when the reply asks for it, else ephemeral.
+
+        A "public" reply stays ephemeral too: `/ticket` is typed in any channel, and ticket details
+        must not land in a public one; the ticket's card in its triage channel is the shared view.
+        """
         if reply.visibility == "direct" and reply.ok:
             self.dm(user_id, reply)
             return
-        response_type = "in_channel" if reply.visibility == "public" and reply.ok else "ephemeral"
-        respond(text=fallback_text(reply), blocks=reply_blocks(reply), response_type=response_type,
+        respond(text=fallback_text(reply), blocks=reply_blocks(reply), response_type="ephemeral",
                 replace_original=False)
 
     # ------------------------------------------------------------------ intake

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from deskops.bot.adapters.slack.blocks import fallback_text, plain, reply_blocks
+from deskops.bot.adapters.slack.blocks import clip, fallback_text, plain, reply_blocks
 from deskops.bot.commands.model import Action, Actor, Command, Origin, Reply
 
 if TYPE_CHECKING:
@@ -22,27 +22,35 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def card_actions(ref: str, shown: tuple[Action, ...], known: Callable[[str], bool]) -> tuple[Action, ...]:
-    """The card's buttons: the desk's own actions, then the standard ones it did not already offer.
+def card_actions(ref: str, known: Callable[[str], bool]) -> tuple[Action, ...]:
+    """The card's buttons, for the agents in the triage channel; only commands the desk knows.
 
-    Standard buttons appear only for commands the desk knows (`known`), e.g. Escalate once the
-    escalation commands are registered.
+    The desk checks every press against the presser's role, so a button shown to everyone in the
+    channel never lets anyone do more than they may.
     """
     standard = (
         Action("Assign to me", "ticket.assign", {"ref": ref, "who": "me"}, style="primary"),
+        Action("Start work", "ticket.start", {"ref": ref}),
         Action("Classify", "ticket.classify", {"ref": ref}),
         Action("Escalate", "ticket.escalate", {"ref": ref}),
-        Action("Resolve", "ticket.resolve", {"ref": ref}),
+        Action("Resolve", "ticket.resolve", {"ref": ref}, style="primary"),
         Action("Reopen", "ticket.reopen", {"ref": ref}),
     )
-    offered = {a.command for a in shown}
-    return tuple(a for a in standard if a.command not in offered and known(a.command))
+    return tuple(a for a in standard if known(a.command))
+
+
+def card_reply(shown: Reply) -> Reply:
+    """What the card shows: title, fields and the description; never comments (internal ones included)."""
+    ticket = shown.data.get("ticket")
+    description = ticket.get("description") if isinstance(ticket, dict) else None
+    return Reply(title=shown.title, text=clip(str(description or ""), 500), fields=shown.fields,
+                 ticket_ref=shown.ticket_ref, data=shown.data)
 
 
 def card_blocks(ref: str, shown: Reply, pending_reasons: tuple[str, ...],
                 known: Callable[[str], bool] = lambda _name: True) -> list[dict[str, Any]]:
-    """Blocks of a ticket card: the `ticket.show` reply, its buttons, and assign/pending menus."""
-    blocks = reply_blocks(shown, extra_actions=card_actions(ref, shown.actions, known))
+    """Blocks of a ticket card: its summary, its buttons, and assign/pending menus."""
+    blocks = reply_blocks(card_reply(shown), extra_actions=card_actions(ref, known))
     blocks.append({
         "type": "actions",
         "block_id": f"card_menus:{ref}"[:255],
@@ -84,7 +92,7 @@ class CardKeeper:
             log.warning("no triage channel for %s (group %s): set SLACK_TRIAGE_CHANNEL", ref, group)
             return
         card = shown if shown.ok else opened
-        result = self.client.chat_postMessage(channel=channel, text=fallback_text(card),
+        result = self.client.chat_postMessage(channel=channel, text=fallback_text(card_reply(card)),
                                               blocks=self._blocks(ref, card))
         self.desk.threads.save(ref, str(result["channel"]), str(result["ts"]), requester_slack_id)
 
@@ -97,7 +105,7 @@ class CardKeeper:
         if not shown.ok:
             return
         try:
-            self.client.chat_update(channel=thread.channel, ts=thread.ts, text=fallback_text(shown),
+            self.client.chat_update(channel=thread.channel, ts=thread.ts, text=fallback_text(card_reply(shown)),
                                     blocks=self._blocks(ref, shown))
         except SlackApiError as error:
             log.warning("could not update the card of %s: %s", ref, error)

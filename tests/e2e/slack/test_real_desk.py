@@ -1,0 +1,102 @@
+"""The Slack adapter in front of the real desk (CommandDispatcher, use cases, SQLite): open, work, resolve."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from deskops.bot.commands.model import Actor, Command, Reply
+from tests.e2e.slack.harness import TRIAGE, SlackHarness, payload, wait_until
+from tests.e2e.slack.test_intake_and_work import _card_button, _press
+
+
+@pytest.fixture
+def desk(tmp_path: Path) -> Iterator[SlackHarness]:
+    """The adapter over the real desk."""
+    harness = SlackHarness(tmp_path, real_desk=True)
+    try:
+        yield harness
+    finally:
+        harness.close()
+
+
+def _show(desk: SlackHarness, ref: str, person: str = "alice") -> dict[str, Any]:
+    reply: Reply = desk.dispatcher.dispatch(Command("ticket.show", Actor(person), {"ref": ref}))
+    assert reply.ok, reply.text
+    return dict(reply.data)
+
+
+def _submit_view(desk: SlackHarness, view: dict[str, Any], values: dict[str, Any], user: str) -> tuple[int, str]:
+    data = payload("view_submission_open")
+    data["user"]["id"] = user
+    data["view"].update(id=f"V{time.monotonic_ns()}", callback_id=view["callback_id"],
+                        private_metadata=view["private_metadata"])
+    data["view"]["state"]["values"] = {
+        k: {"value": {"type": "static_select", "selected_option": {"value": v}}} for k, v in values.items()
+    }
+    status, body, _ = desk.interaction(data)
+    return status, body
+
+
+def test_open_work_and_resolve_a_ticket_from_slack(desk: SlackHarness) -> None:
+    desk.slash('open "VPN drops every hour" --urgency high --impact medium')
+    wait_until(lambda: len(desk.fake.channel_messages(TRIAGE)) == 1)
+    card = desk.fake.channel_messages(TRIAGE)[0]
+    ref = card["text"].split(" ")[0]
+    ticket = _show(desk, ref)["ticket"]
+    assert (ticket["title"], ticket["requester"], ticket["priority"]) == ("VPN drops every hour", "dave", "P2")
+    answer = desk.fake.wait_for("response_url")[0].params
+    assert answer["response_type"] == "ephemeral" and ref in answer["text"]
+
+    _press(desk, card, "Assign to me")  # alice, an agent, mapped by email through users.info
+    wait_until(lambda: _show(desk, ref)["ticket"]["assignee"] == "alice")
+    edited = desk.fake.wait_for("chat.update")[0].params
+    assert edited["ts"] == card["ts"]
+    assert any("Alice" in f["text"] for b in edited["blocks"] for f in b.get("fields", []))
+
+    reply = payload("event_thread_reply")
+    reply["event"]["thread_ts"] = card["ts"]
+    desk.event(reply)
+    wait_until(lambda: len(_show(desk, ref).get("comments", [])) == 1)
+    assert _show(desk, ref, "dave")["comments"][0]["text"] == "Restarted the VPN concentrator, please try again"
+
+    _press(desk, desk.fake.channel_messages(TRIAGE)[0], "Resolve")  # needs a resolution code: a form asks
+    view = desk.fake.wait_for("views.open")[0].params["view"]
+    assert view["callback_id"] == "deskops_args"
+    assert "code" in [b["block_id"] for b in view["blocks"]]
+    status, _ = _submit_view(desk, view, {"code": "fixed"}, "U0ALICE")
+    assert status == 200
+    wait_until(lambda: _show(desk, ref)["ticket"]["state"] == "resolved")
+    assert len(desk.fake.channel_messages(TRIAGE)) == 1  # one card, redrawn in place
+
+
+def test_requester_cannot_work_a_ticket_from_the_card(desk: SlackHarness) -> None:
+    desk.slash("open Printer jammed")
+    wait_until(lambda: len(desk.fake.channel_messages(TRIAGE)) == 1)
+    card = desk.fake.channel_messages(TRIAGE)[0]
+    ref = card["text"].split(" ")[0]
+    _press(desk, card, "Assign to me", user="U0ERIN")  # erin is a requester, and not this one's
+    refusal = desk.fake.wait_for("response_url", 2)[1].params
+    assert refusal["response_type"] == "ephemeral"
+    assert _show(desk, ref)["ticket"]["assignee"] is None
+
+
+def test_malformed_slash_text_gets_the_parser_help_and_changes_nothing(desk: SlackHarness) -> None:
+    desk.slash("opn VPN")
+    answer = desk.fake.wait_for("response_url")[0].params
+    assert "open" in answer["text"]  # did-you-mean from the shared parser
+    time.sleep(0.3)
+    assert desk.fake.channel_messages(TRIAGE) == []
+    listed = desk.dispatcher.dispatch(Command("ticket.list", Actor("alice"), {"state": "all"}))
+    assert "INC-" not in json.dumps(listed.to_json())
+
+
+def test_card_button_value_round_trips(desk: SlackHarness) -> None:
+    desk.slash("open Laptop battery swollen")
+    wait_until(lambda: len(desk.fake.channel_messages(TRIAGE)) == 1)
+    assert json.loads(_card_button(desk.fake.channel_messages(TRIAGE)[0], "Resolve")["value"])["c"] == "ticket.resolve"
