@@ -182,6 +182,7 @@ class ClockStatus:
     crossed: tuple[int, ...] = ()
     reopens: int = 0
     instance: int = 0  # update clocks: which requester message (1, 2, ...); 0 for the others
+    pauses: tuple[Interval, ...] = ()  # the paused spans up to now (an open pause ends at now)
 
     @property
     def name(self) -> str:
@@ -261,17 +262,21 @@ def calendars_from_config(sections: Mapping[str, object]) -> dict[str, BusinessC
     return result
 
 
-def instant_before_due(status: ClockStatus, lead: timedelta, calendar: BusinessCalendar,
-                       pauses: Iterable[Interval] = ()) -> datetime:
+def instant_before_due(status: ClockStatus, lead: timedelta, calendar: BusinessCalendar) -> datetime:
     """The instant `lead` business time before the due (e.g. "escalate 1h before due").
 
     Measured in business time, and like a due it is the earliest such instant: in an 08:00-17:00
     calendar, 2 h before a Monday 09:00 due is Friday 16:00, and 1 h before is Friday 17:00 (the
-    same business instant as Monday 08:00). Pass the pauses the status was computed with.
+    same business instant as Monday 08:00). Pauses are those known when the status was computed.
     """
     if lead >= status.target:
         return status.started_at
-    return calendar.add(status.started_at, status.target - lead, pauses=pauses)
+    return calendar.add(status.started_at, status.target - lead, pauses=status.pauses)
+
+
+def threshold_instant(status: ClockStatus, percent: float, calendar: BusinessCalendar) -> datetime:
+    """The instant the clock reaches `percent` of its current target (100 = the due), pauses known so far."""
+    return calendar.add(status.started_at, status.target * (percent / 100), pauses=status.pauses)
 
 
 # --- the spans of each clock ------------------------------------------------------------------
@@ -414,6 +419,7 @@ def _clock(
         target=target, started_at=span.start, due=due, original_due=original_due, consumed=consumed, state=state,
         stopped_at=span.stop if stopped else None, breached_at=breached_at, warnings=warnings, crossed=crossed,
         reopens=len(timeline.reopens) if clock == ClockName.RESOLUTION else 0, instance=instance,
+        pauses=tuple(pauses),
     )  # fmt: skip
 
 
