@@ -58,6 +58,11 @@ class DeliveryLog:
                 return False
         return True
 
+    def seen(self, key: str) -> bool:
+        """Whether `key` was claimed already."""
+        with Session(self._engine) as session:
+            return session.get(SlackDeliveryRow, key) is not None
+
     def release(self, key: str) -> None:
         """Forget `key` after its work failed, so Slack's next retry is processed instead of dropped."""
         with Session(self._engine) as session:

@@ -100,3 +100,68 @@ def test_card_button_value_round_trips(desk: SlackHarness) -> None:
     desk.slash("open Laptop battery swollen")
     wait_until(lambda: len(desk.fake.channel_messages(TRIAGE)) == 1)
     assert json.loads(_card_button(desk.fake.channel_messages(TRIAGE)[0], "Resolve")["value"])["c"] == "ticket.resolve"
+
+
+def _deliverer(desk: SlackHarness) -> Any:
+    from deskops.bot.adapters.slack.deliverer import SlackDeliverer
+    from deskops.core.clock import SystemClock
+
+    d = desk.slack_desk
+    return SlackDeliverer(desk.client, d.people, d.threads, d.deliveries, desk.settings, SystemClock(), d.knows)
+
+
+def test_agent_comment_reaches_the_requester_by_dm_and_a_failed_post_is_retried(desk: SlackHarness) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from deskops.bot.notify.outbox import OutboxDelivery
+
+    desk.slash("open Cannot print to floor 3")
+    wait_until(lambda: len(desk.fake.channel_messages(TRIAGE)) == 1)
+    card = desk.fake.channel_messages(TRIAGE)[0]
+    ref = card["text"].split(" ")[0]
+    _press(desk, card, "Assign to me")
+    wait_until(lambda: _show(desk, ref)["ticket"]["assignee"] == "alice")
+    reply = payload("event_thread_reply")
+    reply["event"].update(thread_ts=card["ts"], text="Replaced the toner, please try again")
+    desk.event(reply)
+    wait_until(lambda: len(_show(desk, ref).get("comments", [])) == 1)
+
+    outbox = OutboxDelivery(desk.engine, [_deliverer(desk)])
+    pending = outbox.pending_count()
+    assert pending >= 2  # requester: taken in hand, and the public comment
+    desk.fake.fail("chat.postMessage", error="internal_error")  # Slack has a bad moment
+    first = outbox.deliver_due(datetime.now(UTC))
+    assert len(first.failed) == 1 and outbox.pending_count() == 1  # kept, not lost
+    second = outbox.deliver_due(datetime.now(UTC) + timedelta(hours=1))
+    assert len(second.delivered) == 1 and outbox.pending_count() == 0
+    dms = [m for m in desk.fake.channel_messages("D0DAVE")]
+    assert sum("Replaced the toner" in (m["text"] or "") for m in dms) == 1
+    assert len(dms) == pending  # each notification exactly once
+    # a repeat of an already-posted notification (e.g. its success was not recorded) posts nothing
+    again = _deliverer(desk)
+    from deskops.bot.notify.model import Notification
+
+    posted = Notification(id=0, key=second.delivered[0], kind="ticket.update", recipient="dave", text="x",
+                          created_at=datetime.now(UTC), attempt=2, ticket_ref=ref)
+    again.deliver(posted)
+    assert len(desk.fake.channel_messages("D0DAVE")) == pending
+
+
+def test_page_by_dm_has_acknowledge_and_escalate_buttons(desk: SlackHarness) -> None:
+    from datetime import UTC, datetime
+
+    from deskops.bot.adapters.slack.deliverer import SlackDeliverer
+    from deskops.bot.notify.model import Notification
+    from deskops.core.clock import SystemClock
+
+    d = desk.slack_desk
+    deliverer = SlackDeliverer(desk.client, d.people, d.threads, d.deliveries, desk.settings, SystemClock())
+    page = Notification(id=1, key="page:INC-9:1", kind="page", recipient="alice", text="P1 INC-9: VPN down",
+                        created_at=datetime.now(UTC), attempt=1, ticket_ref="INC-9", payload={"page": 17})
+    assert deliverer.can_reach("alice") and not deliverer.can_reach("nobody")
+    deliverer.deliver(page)
+    message = desk.fake.channel_messages("D0ALICE")[0]
+    labels = [e["text"]["text"] for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert labels == ["Acknowledge", "Escalate"]
+    values = [json.loads(e["value"]) for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert values[0] == {"c": "page.ack", "a": {"ref": "INC-9", "page": 17}}

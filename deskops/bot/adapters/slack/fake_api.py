@@ -383,6 +383,13 @@ class FakeSlack:
                                      "profile": {"email": user.email, "real_name": user.name,
                                                  "display_name": user.name}}}
 
+    def _m_users_lookupByEmail(self, p: dict[str, Any]) -> dict[str, Any]:
+        email = str(p.get("email", "")).lower()
+        user = next((u for u in self.users.values() if (u.email or "").lower() == email), None)
+        if user is None:
+            return {"ok": False, "error": "users_not_found"}
+        return self._m_users_info({"user": user.id})
+
     def _m_conversations_open(self, p: dict[str, Any]) -> dict[str, Any]:
         users = str(p.get("users", ""))
         if not users:

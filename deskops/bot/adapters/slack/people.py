@@ -68,6 +68,30 @@ class SlackPeople:
                     return slack_id
         return None
 
+    def reachable_id(self, person_id: str) -> str | None:
+        """The Slack id to message a desk person: the desk file, an earlier lookup, or their email."""
+        known = self.slack_id(person_id)
+        if known is not None:
+            return known
+        person = self._by_id.get(person_id)
+        if person is None or not person.email:
+            return None
+        try:
+            found = self._client.users_lookupByEmail(email=person.email)
+        except SlackApiError:
+            return None
+        slack_id = (found.get("user") or {}).get("id")
+        if not isinstance(slack_id, str):
+            return None
+        with self._lock:
+            self._cache[slack_id] = (time.monotonic(), Person(person.id, person.name, person.email, slack_id))
+        return slack_id
+
+    def knows_person(self, person_id: str) -> bool:
+        """Whether `person_id` is a desk person this adapter could try to reach."""
+        person = self._by_id.get(person_id)
+        return person is not None and bool(person.slack_id or person.email)
+
     def unknown_user_text(self, slack_user_id: str) -> str:
         """What to tell a Slack user the desk cannot map, and what to do about it."""
         return (
