@@ -113,7 +113,7 @@ def run_forecast(history: History, days: int, model: str = "auto", folds: int = 
     if model == "auto":
         chosen = best_model(accuracy)
         reason = ("lowest WAPE in the back-test" if chosen == DEFAULT_MODEL
-                  else f"lowest WAPE in the back-test (beat the default {DEFAULT_MODEL} on this data)")
+                  else f"lowest WAPE in the back-test; it beat the default {DEFAULT_MODEL} on this data")
     elif model in MODELS:
         chosen, reason = model, "chosen by the user"
     else:

@@ -357,9 +357,12 @@ def roster(
     cov = document["coverage"]
     typer.echo(f"coverage: {cov['required_person_intervals']} person-intervals required, "
                f"{cov['under_person_intervals']} short, {cov['over_person_intervals']} surplus")
-    for gap in document["uncovered"]:
+    shown = 20  # a long list belongs in --json or the chart; the table stays readable
+    for gap in document["uncovered"][:shown]:
         typer.echo(f"uncovered: {gap['start'][:16]} – {gap['end'][11:16]}  {gap['skill']}: "
                    f"{gap['rostered']} of {gap['required']} rostered")
+    if len(document["uncovered"]) > shown:
+        typer.echo(f"… and {len(document['uncovered']) - shown} more uncovered spans (see --json or --charts)")
     for path in written:
         typer.echo(f"chart: {path}")
 
