@@ -129,3 +129,32 @@ def test_check_config_uses_deskops_config(tmp_path: Path, monkeypatch: pytest.Mo
     result = CliRunner().invoke(app, ["check-config", "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["name"] == "Env Desk"
+
+
+def test_cross_references_are_split_and_located() -> None:
+    text = (
+        "groups:\n"
+        "  network:\n"
+        "    members: [bob, zoe]\n"
+        "    calendar: nowhere\n"
+        "categories:\n"
+        "  vpn: {default_group: netwrok}\n"
+        "people:\n"
+        "  bob: {name: Bob}\n"
+    )
+    assert _problems(text) == [
+        "desk.yaml:3: groups.network.members[1]: unknown person 'zoe' (known: bob)",
+        "desk.yaml:4: groups.network.calendar: unknown calendar 'nowhere' (known: none defined)",
+        "desk.yaml:6: categories.vpn.default_group: unknown group 'netwrok' (known: network)",
+    ]
+
+
+def test_matrix_gap_names_the_missing_cell() -> None:
+    text = (
+        "priorities:\n"
+        "  matrix:\n"
+        "    high: {high: P1, medium: P2}\n"
+        "    medium: {high: P2, medium: P3, low: P4}\n"
+        "    low: {high: P3, medium: P4, low: P4}\n"
+    )
+    assert _problems(text) == ["desk.yaml:3: priorities.matrix.high.low: gap in the matrix; give a priority"]
