@@ -105,7 +105,9 @@ def test_a_button_updates_the_ticket_card_in_place(tmp_path: Path) -> None:
             card = world.fake.messages[card_id]
             fields = {f["name"]: f["value"] for f in card["embeds"][0]["fields"]}
             assert fields["State"] == "resolved"
-            assert card["components"] == [], "a resolved ticket offers no Resolve button any more"
+            after = card["components"][0]["components"][1]["custom_id"]
+            assert after != before, "the redrawn card has fresh buttons (a later press is a new press)"
+            assert len(world.fake.channel_messages(world.triage_channel["id"])) == 1, "no second card"
 
     run(scenario)
 

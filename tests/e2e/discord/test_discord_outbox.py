@@ -21,7 +21,7 @@ NOW = datetime(2026, 12, 3, 16, 0, tzinfo=UTC)
 
 def _page(key: str, recipient: str, ref: str = "INC-1") -> OutboxRow:
     payload = {"ticket": ref, "title": "VPN down", "priority": "P1", "step": "1", "text": f"Page: {ref} VPN down",
-               "actions": [{"label": "Acknowledge", "command": "ticket.assign", "args": {"ref": ref, "to": "me"},
+               "actions": [{"label": "Acknowledge", "command": "ticket.assign", "args": {"ref": ref, "who": "me"},
                             "style": "primary"},
                            {"label": "Escalate", "command": "ticket.resolve", "args": {"ref": ref}, "style": "danger"}]}
     return OutboxRow(idempotency_key=key, kind="escalation.page", recipient=recipient, payload=payload,

@@ -55,7 +55,7 @@ class TinyDesk:
             CommandSpec("ticket.comment", "Comment on a ticket", self._comment,
                         positionals=(ref, Param("text", "Comment", kind="text", required=True, greedy=True))),
             CommandSpec("ticket.assign", "Assign a ticket", self._assign,
-                        positionals=(ref,), options=(Param("to", "Person", kind="person"),)),
+                        positionals=(ref, Param("who", "me, or a person", kind="person"))),
             CommandSpec("ticket.resolve", "Resolve a ticket", self._resolve, positionals=(ref,)),
             CommandSpec("ticket.slow", "A command that takes longer than Discord's 3 seconds", self._slow),
         ]
@@ -86,7 +86,7 @@ class TinyDesk:
         """The ticket as a card: fields and the buttons that make sense now."""
         actions: list[Action] = []
         if ticket.state != "resolved":
-            actions += [Action("Assign to me", "ticket.assign", {"ref": ticket.ref, "to": "me"}, "primary"),
+            actions += [Action("Assign to me", "ticket.assign", {"ref": ticket.ref, "who": "me"}, "primary"),
                         Action("Resolve", "ticket.resolve", {"ref": ticket.ref})]
         return Reply(text=ticket.title, title=f"{ticket.ref} · {ticket.title}", ticket_ref=ticket.ref,
                      fields=(Field("State", ticket.state), Field("Assignee", ticket.assignee or "—"),
@@ -121,7 +121,7 @@ class TinyDesk:
         found = self._ticket(command.args["ref"])
         if isinstance(found, Reply):
             return found
-        to = command.args.get("to") or "me"
+        to = command.args.get("who") or "me"
         found.assignee = command.actor.person if to == "me" else str(to)
         found.state = "assigned"
         return Reply(text=f"{found.ref} assigned to {found.assignee}.", ticket_ref=found.ref)

@@ -19,6 +19,8 @@ from discord import app_commands
 from sqlalchemy import Engine
 
 from deskops.bot.adapters.discord import custom_ids
+from deskops.bot.adapters.discord.args_form import ArgsForm
+from deskops.bot.adapters.discord.cards import card_reply, ticket_data
 from deskops.bot.adapters.discord.forms import OpenTicketForm, form_defaults, message_prefill
 from deskops.bot.adapters.discord.people import DiscordPeople
 from deskops.bot.adapters.discord.render import ActionButton, Rendered, clip, render
@@ -159,7 +161,7 @@ class DeskBot(discord.Client):
     def _ticket_suggestions(self, user: discord.abc.User) -> list[tuple[str, str]]:
         reply = self.desk.dispatch(Command(name=LIST_COMMAND, actor=self.actor_for(user), args={},
                                            origin=Origin(platform="discord")))
-        tickets = reply.data.get("tickets") if reply.ok else None
+        tickets = (reply.data.get("items") or reply.data.get("tickets")) if reply.ok else None
         result: list[tuple[str, str]] = []
         for item in tickets or []:
             if isinstance(item, dict) and item.get("ref"):
@@ -183,9 +185,22 @@ class DeskBot(discord.Client):
         data: dict[str, Any] = dict(interaction.data or {})
         custom_id = str(data.get("custom_id", ""))
         key = f"button:{message.id if message else interaction.id}:{custom_id}"
+        spec = self.desk.registry.get(action.command)
+        missing = [p for p in (*spec.positionals, *spec.options) if p.required and p.name not in action.args] \
+            if spec is not None else []
+        if missing:
+            await interaction.response.send_modal(ArgsForm(self, action, missing, message=message))
+            return
         command = Command(name=action.command, actor=self.actor_for(interaction.user), args=dict(action.args),
                           origin=self._interaction_origin(interaction), request_id=f"discord:{key}")
         await self.answer(interaction, command, key=key, in_place=message)
+
+    async def on_args_form(self, interaction: discord.Interaction[Any], form: ArgsForm) -> None:
+        """The missing arguments of a button's action were filled in: run it once."""
+        key = f"form:{form.custom_id}"
+        command = Command(name=form.action.command, actor=self.actor_for(interaction.user), args=form.arguments(),
+                          origin=self._interaction_origin(interaction), request_id=f"discord:{key}")
+        await self.answer(interaction, command, key=key)
 
     # ---- the answer, within three seconds ------------------------------------------------------
 
@@ -257,7 +272,7 @@ class DeskBot(discord.Client):
         card = await asyncio.to_thread(self.threads.by_card, message.id)
         if card is not None:
             fresh = await self._card_reply(card.ticket_ref, interaction.user)
-            rendered = render(fresh)
+            rendered = render(card_reply(fresh, self._known) if fresh.ok else reply)
         else:
             rendered = render(reply)
         if not interaction.response.is_done():
@@ -270,6 +285,9 @@ class DeskBot(discord.Client):
 
     # ---- ticket threads and cards ----------------------------------------------------------
 
+    def _known(self, name: str) -> bool:
+        return self.desk.registry.get(name) is not None
+
     async def _card_reply(self, ref: str, user: discord.abc.User | None = None, actor: Actor | None = None) -> Reply:
         who = actor or (self.actor_for(user) if user is not None else None)
         assert who is not None
@@ -280,14 +298,15 @@ class DeskBot(discord.Client):
         """Give a new ticket its thread (forum post or text-channel thread) with the card; return the thread id."""
         ref = reply.ticket_ref
         assert ref is not None
-        group = reply.data.get("group") if isinstance(reply.data.get("group"), str) else None
+        details = ticket_data(reply)
+        group = details.get("group") if isinstance(details.get("group"), str) else None
         channel_id = self.settings.ticket_channel(group)
         if channel_id is None:
             return None
         channel = self.get_channel(channel_id) or await self.fetch_channel(channel_id)
         card = await self._card_reply(ref, actor=actor)
-        rendered = render(card if card.ok else reply)
-        title = str(reply.data.get("title") or reply.title or "")
+        rendered = render(card_reply(card if card.ok else reply, self._known))
+        title = str(details.get("title") or "")
         name = clip(f"{ref} {title}".strip(), THREAD_NAME_LIMIT)
         if isinstance(channel, discord.ForumChannel):
             created = await channel.create_thread(name=name, **_send_kwargs(rendered))
@@ -309,7 +328,7 @@ class DeskBot(discord.Client):
         card = await self._card_reply(ref, actor=actor)
         if not card.ok:
             return
-        rendered = render(card)
+        rendered = render(card_reply(card, self._known))
         channel = self.get_partial_messageable(int(link.channel_id))
         await channel.get_partial_message(int(link.card_message_id)).edit(
             content=rendered.content, embed=rendered.embed, view=rendered.view)

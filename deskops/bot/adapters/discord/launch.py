@@ -1,0 +1,105 @@
+"""Start the Discord bot inside `deskops run` (the runtime calls `start(runtime)` when DISCORD_TOKEN is set).
+
+The bot runs its own asyncio event loop in a background thread, so the runtime's scheduler and
+console keep their threads; the Discord Deliverer joins the outbox delivery.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from typing import Any
+
+from deskops.bot.adapters.discord.bot import DeskBot, DeskPort
+from deskops.bot.adapters.discord.deliverer import DiscordDeliverer
+from deskops.bot.adapters.discord.endpoints import apply_endpoints
+from deskops.bot.adapters.discord.people import DiscordPeople
+from deskops.bot.adapters.discord.settings import DiscordSettings
+
+log = logging.getLogger(__name__)
+
+READY_TIMEOUT = 60.0
+
+
+class DiscordHandle:
+    """A DeskBot running in its own thread and event loop; `stop()` disconnects it."""
+
+    def __init__(self, bot: DeskBot, loop: asyncio.AbstractEventLoop, thread: threading.Thread) -> None:
+        self.bot = bot
+        self.loop = loop
+        self.thread = thread
+
+    def stop(self) -> None:
+        """Close the Discord connection and wait for the thread to end."""
+        if self.loop.is_running():
+            future = asyncio.run_coroutine_threadsafe(self.bot.close(), self.loop)
+            try:
+                future.result(timeout=10)
+            except Exception as exc:  # stopping must not hide the reason we stop
+                log.warning("Discord bot did not close cleanly: %s", exc)
+        self.thread.join(timeout=10)
+
+
+def run_bot(desk: DeskPort, settings: DiscordSettings, *, engine: Any, clock: Any, people: DiscordPeople,
+            ready_timeout: float = READY_TIMEOUT) -> DiscordHandle:
+    """Connect a DeskBot in a background thread and return once it is ready (raise if it cannot start)."""
+    apply_endpoints(settings.endpoints)
+    loop = asyncio.new_event_loop()
+    ready = threading.Event()
+    failure: list[BaseException] = []
+    holder: list[DeskBot] = []
+
+    async def main() -> None:
+        bot = DeskBot(desk, settings, engine=engine, clock=clock, people=people)
+        holder.append(bot)
+        bot_task = asyncio.ensure_future(bot.start(settings.token))
+        ready_task = asyncio.ensure_future(bot.wait_until_ready())
+        await asyncio.wait({bot_task, ready_task}, return_when=asyncio.FIRST_COMPLETED)
+        if ready_task.done():
+            ready.set()
+        else:
+            ready_task.cancel()
+        await bot_task
+
+    def target() -> None:
+        asyncio.set_event_loop(loop)
+        try:
+            loop.run_until_complete(main())
+        except BaseException as exc:  # reported to the starting thread below
+            failure.append(exc)
+        finally:
+            ready.set()
+            loop.close()
+
+    thread = threading.Thread(target=target, name="deskops-discord", daemon=True)
+    thread.start()
+    if not ready.wait(ready_timeout):
+        raise RuntimeError(
+            f"Discord did not get ready within {ready_timeout:.0f}s; check DISCORD_TOKEN and the network"
+        )
+    if failure:
+        raise RuntimeError(f"Discord could not start: {_explain(failure[0])}") from failure[0]
+    return DiscordHandle(holder[0], loop, thread)
+
+
+def start(runtime: Any) -> DiscordHandle:
+    """The runtime's hook: settings from the environment, the desk's dispatcher, and the outbox deliverer."""
+    settings = DiscordSettings.from_env(runtime.environ)
+    if settings is None:
+        raise RuntimeError("DISCORD_TOKEN is not set")
+    handle = run_bot(runtime.dispatcher, settings, engine=runtime.engine, clock=runtime.clock,
+                     people=DiscordPeople.from_config(runtime.config))
+    runtime.notifier.add(DiscordDeliverer(handle.bot))
+    return handle
+
+
+def _explain(exc: BaseException) -> str:
+    import discord
+
+    if isinstance(exc, discord.LoginFailure):
+        return "the token was refused; copy the bot token again (Developer Portal → Bot → Reset Token)"
+    if isinstance(exc, discord.PrivilegedIntentsRequired):
+        return ("the Message Content intent is not enabled; enable it (Developer Portal → Bot → Privileged Gateway "
+                "Intents) or set DISCORD_MESSAGE_CONTENT=0")
+    return f"{type(exc).__name__}: {exc}"
