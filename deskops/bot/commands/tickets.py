@@ -64,6 +64,7 @@ def register(registry: CommandRegistry) -> None:
                 "mine: requested by or assigned to you; queue: a group's queue",
                 kind="choice",
                 choices=("mine", "queue"),
+                metavar="mine|queue",
             ),
             Param("queue", "the group whose queue to list", kind="choice", choices="group", metavar="GROUP"),
         ),
