@@ -22,6 +22,11 @@ importers write the same events as the chat commands):
 | CategoryChanged | category, previous_category |
 | SlaWarning | clock, agreement, threshold_percent, due |
 | SlaBreached | clock, agreement, due |
+| EscalationStarted | policy, major, steps (count), reason |
+| PageSent | step (e.g. "t0"), cycle, target, recipients, reason |
+| PageAcknowledged | step, page_sent_at (the ack itself is the event's actor and time) |
+| EscalationStopped | reason ("acknowledged" / "resolved" / "exhausted" / "stopped"), by |
+| MajorIncidentDeclared | reason, policy |
 
 Every event that changes the state carries `from_state` and `to_state` (Resolved/Reopened/
 Closed/Cancelled imply their `to_state`), so a ticket's state timeline is a fold over its log.
@@ -55,6 +60,11 @@ class EventType(StrEnum):
     TICKET_CANCELLED = "TicketCancelled"
     SLA_WARNING = "SlaWarning"
     SLA_BREACHED = "SlaBreached"
+    ESCALATION_STARTED = "EscalationStarted"
+    PAGE_SENT = "PageSent"
+    PAGE_ACKNOWLEDGED = "PageAcknowledged"
+    ESCALATION_STOPPED = "EscalationStopped"
+    MAJOR_INCIDENT_DECLARED = "MajorIncidentDeclared"
 
 
 class DomainEvent(BaseModel):

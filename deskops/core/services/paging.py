@@ -1,0 +1,130 @@
+"""Paging: whom a step reaches, the messages it writes, and acknowledgement (the first one wins).
+
+A page is a direct message with Acknowledge / Escalate buttons (outbox kind `escalation.page`,
+key `page:{ticket_id}:g{generation}:{step}:{person}`); a notify step writes `escalation.notify`.
+Acknowledging ends the ticket's escalation with a conditional update, so of two people pressing
+Acknowledge at once exactly one wins; the other is told who acknowledged and when. Pages already
+written to the outbox but not delivered are withdrawn in the same transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from deskops.core.clock import ensure_utc
+from deskops.core.config.escalation import TargetConfig
+from deskops.core.errors import InvalidInput, NotFound
+from deskops.core.escalation.engine import EscalationStatus
+from deskops.core.escalation.oncall import Schedule
+from deskops.core.escalation.records import PAGE_KIND, EscalationUnitOfWork
+from deskops.core.events import EventType
+from deskops.core.ports import OutboxMessage
+from deskops.core.services.context import Desk
+from deskops.core.tickets import Ticket
+
+NOTIFY_KIND = "escalation.notify"
+ACK_KIND = "escalation.acknowledged"
+SYSTEM_ACTOR = "deskops"
+"""The actor of steps the desk takes by itself."""
+
+
+@dataclass(frozen=True)
+class AckResult:
+    """The outcome of an acknowledgement: `won` is False when someone else was first."""
+
+    ticket: str
+    won: bool
+    by: str | None
+    at: datetime | None
+    withdrawn: int = 0
+
+
+def record_event(ticket: Ticket, type: EventType, actor: str, at: datetime, **payload: Any) -> None:
+    """Append an escalation event to the ticket's log (saved with the ticket, in the same transaction)."""
+    # Ticket has no public method for events outside its own commands yet; `_record` folds and
+    # queues the event exactly as the ticket's own commands do.
+    ticket._record(type, actor, at, **payload)
+
+
+def resolve_target(target: TargetConfig, *, desk: Desk, ticket: Ticket, at: datetime) -> list[str]:
+    """The people a target reaches at `at` (schedules answer who is on call then); may be empty."""
+    config = desk.config
+    if target.schedule is not None:
+        return list(Schedule.from_config(target.schedule, config.schedules[target.schedule]).who(at).people)
+    if target.user is not None:
+        return [target.user]
+    group_name = target.group or (ticket.group if target.role in ("group", "manager") else None)
+    if target.role == "assignee":
+        return [ticket.assignee] if ticket.assignee else []
+    group = config.groups.get(group_name) if group_name else None
+    if group is None:
+        return []
+    if target.role == "manager":
+        return [group.manager] if group.manager else []
+    return list(group.members)
+
+
+def page_actions(ticket: Ticket) -> list[dict[str, Any]]:
+    """The buttons of a page: Acknowledge and Escalate (as Reply actions: label, command, args)."""
+    return [
+        {"label": "Acknowledge", "command": "page.ack", "args": {"ref": ticket.ref}, "style": "primary"},
+        {"label": "Escalate", "command": "ticket.escalate", "args": {"ref": ticket.ref}, "style": "danger"},
+    ]
+
+
+def page_message(
+    ticket: Ticket, *, person: str, generation: int, step: str, text: str, now: datetime, kind: str = PAGE_KIND
+) -> OutboxMessage:
+    """The direct message of one page (or notification) to one person."""
+    assert ticket.id is not None
+    payload: dict[str, Any] = {
+        "ticket": ticket.ref,
+        "title": ticket.title,
+        "priority": ticket.priority,
+        "step": step,
+        "text": text,
+    }
+    if kind == PAGE_KIND:
+        payload["actions"] = page_actions(ticket)
+    return OutboxMessage(
+        key=f"{kind.removeprefix('escalation.')}:{ticket.id}:g{generation}:{step}:{person}",
+        kind=kind,
+        recipient=person,
+        ticket_id=ticket.id,
+        payload=payload,
+        created_at=now,
+    )
+
+
+def acknowledge(*, uow: EscalationUnitOfWork, desk: Desk, actor: str, ref: str, now: datetime) -> AckResult:
+    """Acknowledge the page on a ticket: the first acknowledgement stops every remaining step."""
+    now = ensure_utc(now)
+    with uow:
+        ticket = uow.tickets.get(ref)
+        if ticket is None or ticket.id is None:
+            raise NotFound(f"There is no ticket {ref}.", hint="Check the reference, e.g. INC-12.")
+        ended = uow.escalations.end(ticket.id, EscalationStatus.ACKNOWLEDGED, by=actor, at=now)
+        if ended is None:
+            record = uow.escalations.get(ticket.id)
+            if record is None:
+                raise InvalidInput(f"{ticket.ref} has no escalation to acknowledge.",
+                                   hint="Only paged tickets can be acknowledged; use /ticket start to take it.")
+            return AckResult(ticket.ref, False, record.ended_by, record.ended_at)
+        withdrawn = uow.escalations.settle_pages(ticket.id, ended.generation, acknowledged_by=actor, at=now)
+        pages = uow.escalations.pages(ticket.id, ended.generation)
+        mine = [p for p in pages if p.recipient == actor]
+        record_event(ticket, EventType.PAGE_ACKNOWLEDGED, actor, now,
+                     step=mine[-1].step if mine else None,
+                     page_sent_at=mine[-1].sent_at.isoformat() if mine else None)
+        record_event(ticket, EventType.ESCALATION_STOPPED, actor, now, reason="acknowledged", by=actor)
+        uow.tickets.save(ticket)
+        name = desk.directory.display_name(actor)
+        for person in sorted({p.recipient for p in pages} - {actor}):
+            uow.outbox.add(page_message(
+                ticket, person=person, generation=ended.generation, step="ack", kind=ACK_KIND, now=now,
+                text=f"{ticket.ref}: {name} acknowledged the page; no further steps will run.",
+            ))
+        uow.commit()
+        return AckResult(ticket.ref, True, actor, now, withdrawn)
