@@ -1,9 +1,351 @@
-"""`deskops` sub-commands of this area (placeholder until the area lands)."""
+"""`deskops import` (history from other tools) and `deskops report` (the desk's KPIs for a period).
+
+- `deskops import FILE --format uci|csv [--timezone TZ] [--batch-size N] [--json]`: load tickets with
+  their history into the store (DESKOPS_DATABASE_URL, default sqlite:///deskops.db). Idempotent: a
+  ticket whose ref is already stored is skipped. Shows a progress bar on stderr and ends with a
+  summary of what was imported, skipped and why.
+- `deskops report [--from DATE] [--to DATE] [--priority P] [--group G] [--category C] [--json]`:
+  the report of DESIGN.md §4 as tables, or one JSON document.
+
+Bad input (missing file, unknown format or time zone, wrong columns, bad dates) exits 2 with a
+message on stderr and changes nothing.
+"""
 
 from __future__ import annotations
 
+import json
+import os
+import time
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+
 import typer
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from datetime import tzinfo
+
+    from rich.console import Console
+    from sqlalchemy import Engine
+
+    from deskops.bot.data_files import CsvSource
+    from deskops.core.importing.records import ImportedTicket, Rejected
+    from deskops.core.kpi.period import Period
+    from deskops.core.kpi.report import Measures, Report
+
+DEFAULT_DATABASE_URL = "sqlite:///deskops.db"
+REJECTED_SHOWN = 50
+
+
+class ImportFormat(StrEnum):
+    """The history formats `deskops import` reads."""
+
+    UCI = "uci"
+    CSV = "csv"
+
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the `deskops` app."""
+    """Add `import` and `report` to the `deskops` app."""
+    app.command("import")(import_history)
+    app.command("report")(report)
+
+
+def _usage_error(message: str) -> NoReturn:
+    """Bad input: say what to do, exit 2, change nothing."""
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(2)
+
+
+def _database_url() -> str:
+    return os.environ.get("DESKOPS_DATABASE_URL") or DEFAULT_DATABASE_URL
+
+
+def _shown_url(url: str) -> str:
+    """The database URL without its password, for summaries."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _engine() -> Engine:
+    from deskops.core.persistence.db import make_engine
+
+    return make_engine(_database_url())
+
+
+def _zone(name: str) -> tzinfo:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    if name.upper() == "UTC":
+        return UTC
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        _usage_error(f"unknown time zone {name!r}; give an IANA name such as America/Sao_Paulo or Europe/Zurich")
+
+
+# ----- import ----------------------------------------------------------------------------------
+
+
+def import_history(
+    file: Annotated[Path, typer.Argument(help="History file: .csv, .csv.gz, or a .zip holding one CSV.")],
+    format: Annotated[ImportFormat, typer.Option("--format", "-f", help="uci (UCI 498 ServiceNow log) or csv.")],
+    timezone: Annotated[str, typer.Option("--timezone", help="Time zone of the file's local times.")] = "UTC",
+    batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Tickets per transaction.")] = 2000,
+    as_json: JsonFlag = False,
+) -> None:
+    """Import tickets with their history (idempotent: tickets already stored are skipped)."""
+    from rich.console import Console
+
+    from deskops.bot.data_files import DataFileError, open_csv
+
+    zone = _zone(timezone)
+    err = Console(stderr=True)
+    started = time.perf_counter()
+    try:
+        with open_csv(file) as source:
+            _check_columns(format, source.header, file)
+            engine = _engine()
+            from deskops.core.persistence.db import ensure_schema
+
+            ensure_schema(engine)
+            summary = _load(engine, format, zone, source, err, batch_size)
+    except DataFileError as error:
+        _usage_error(str(error))
+    summary.update(
+        file=str(file),
+        format=str(format),
+        timezone=timezone,
+        database=_shown_url(_database_url()),
+        seconds=round(time.perf_counter() - started, 2),
+    )
+    if as_json:
+        typer.echo(json.dumps(summary, indent=2))
+    else:
+        _print_import_summary(summary, Console())
+
+
+def _check_columns(format: ImportFormat, header: list[str], file: Path) -> None:
+    from deskops.core.importing import csv_format, uci
+
+    missing = (uci if format is ImportFormat.UCI else csv_format).missing_columns(header)
+    if missing:
+        _usage_error(
+            f"{file}: not a {format} file: the columns {', '.join(missing)} are missing "
+            f"(found: {', '.join(header[:12])}{'…' if len(header) > 12 else ''}); check --format"
+            + ("; the generic format is described in docs/csv-format.md" if format is ImportFormat.CSV else "")
+        )
+
+
+def _parse(format: ImportFormat, rows: Iterator[dict[str, str]], zone: tzinfo) -> Iterator[ImportedTicket | Rejected]:
+    if format is ImportFormat.UCI:
+        from deskops.core.importing.uci import parse_uci
+
+        return parse_uci(rows, timezone=zone)
+    from deskops.core.importing.csv_format import parse_csv
+
+    return parse_csv(rows, timezone=zone)
+
+
+def _load(
+    engine: Engine, format: ImportFormat, zone: tzinfo, source: CsvSource, err: Console, batch_size: int
+) -> dict[str, Any]:
+    """Parse and store batch by batch under a progress bar; return the summary figures."""
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from deskops.core.importing.records import NOTICE_MEANINGS, ImportedTicket
+    from deskops.core.persistence.bulk import load_batch
+
+    counts: Counter[str] = Counter()
+    notices: Counter[str] = Counter()
+    rejected: list[dict[str, Any]] = []
+    already: list[str] = []
+    batch: list[ImportedTicket] = []
+    rows_read = 0
+
+    def counted_rows() -> Iterator[dict[str, str]]:
+        nonlocal rows_read
+        for row in source.rows:
+            rows_read += 1
+            yield row
+
+    def flush() -> None:
+        result = load_batch(engine, batch)
+        counts["imported"] += len(result.inserted)
+        counts["events"] += result.events
+        already.extend(result.existing)
+        batch.clear()
+
+    columns = (TextColumn("importing"), BarColumn(), DownloadColumn(), TextColumn("{task.fields[tickets]} tickets"),
+               TimeRemainingColumn())
+    with Progress(*columns, console=err, transient=True) as progress:
+        task = progress.add_task("import", total=source.total_bytes, tickets=0)
+        for item in _parse(format, counted_rows(), zone):
+            if isinstance(item, ImportedTicket):
+                counts["tickets"] += 1
+                for code in {notice.code for notice in item.notices}:
+                    notices[code] += 1
+                batch.append(item)
+                if len(batch) >= batch_size:
+                    flush()
+                    progress.update(task, completed=source.bytes_read, tickets=counts["tickets"])
+            else:
+                rejected.append({"ref": item.ref, "line": item.line, "reason": item.reason})
+        flush()
+        progress.update(task, completed=source.total_bytes, tickets=counts["tickets"])
+    return {
+        "rows": rows_read,
+        "tickets_read": counts["tickets"],
+        "imported": counts["imported"],
+        "events": counts["events"],
+        "skipped": {"already_stored": len(already), "rejected": len(rejected)},
+        "already_stored_examples": already[:10],
+        "rejected": rejected[:REJECTED_SHOWN],
+        "notices": {
+            code: {"tickets": count, "meaning": NOTICE_MEANINGS.get(code, code)}
+            for code, count in notices.most_common()
+        },
+    }
+
+
+def _print_import_summary(summary: dict[str, Any], console: Console) -> None:
+    from rich.table import Table
+
+    console.print(
+        f"[bold]{summary['imported']:,}[/] tickets imported with {summary['events']:,} events "
+        f"from {summary['rows']:,} rows of {summary['file']} ({summary['format']}, times in {summary['timezone']}) "
+        f"into {summary['database']} in {summary['seconds']} s."
+    )
+    skipped = summary["skipped"]
+    if skipped["already_stored"]:
+        examples = ", ".join(summary["already_stored_examples"])
+        console.print(
+            f"Skipped {skipped['already_stored']:,} tickets already stored (e.g. {examples}): "
+            "importing again adds nothing."
+        )
+    if skipped["rejected"]:
+        table = Table("ticket", "line", "why it was not imported", title=f"Rejected: {skipped['rejected']:,}")
+        for item in summary["rejected"][:20]:
+            table.add_row(item["ref"] or "-", str(item["line"] or "-"), item["reason"])
+        console.print(table)
+    if summary["notices"]:
+        table = Table("tickets", "notice", title="Source quirks (imported, with what was done)")
+        for code, notice in summary["notices"].items():
+            table.add_row(f"{notice['tickets']:,}", f"[bold]{code}[/]: {notice['meaning']}")
+        console.print(table)
+
+
+# ----- report ----------------------------------------------------------------------------------
+
+
+def _instant(text: str, what: str, *, end_of_day: bool) -> datetime:
+    """A date (UTC midnight; the end date counts whole) or an ISO instant with an offset."""
+    text = text.strip()
+    try:
+        if len(text) == 10:
+            day = date.fromisoformat(text)
+            start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+            return start + timedelta(days=1) if end_of_day else start
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        _usage_error(f"bad {what} {text!r}; write a date like 2016-03-01 or an instant like 2016-03-01T08:00+00:00")
+    if value.tzinfo is None:
+        _usage_error(f"{what} {text!r} has no offset; add one (e.g. +00:00) or give a plain date (UTC)")
+    return value.astimezone(UTC)
+
+
+def report(
+    start: Annotated[str | None, typer.Option("--from", help="First day (UTC) or ISO instant; default: all.")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Last day, included (UTC), or ISO instant.")] = None,
+    priority: Annotated[str | None, typer.Option("--priority", help="Only this priority, e.g. P1.")] = None,
+    group: Annotated[str | None, typer.Option("--group", help="Only this assignment group.")] = None,
+    category: Annotated[str | None, typer.Option("--category", help="Only this category.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Report opened, resolved, backlog, time to resolve, reopens and reassignments for a period."""
+    from rich.console import Console
+
+    from deskops.core.kpi.period import Period
+    from deskops.core.kpi.report import build_report
+    from deskops.core.persistence.kpi_facts import count_sla_breaches, load_ticket_facts
+
+    begin = _instant(start, "--from", end_of_day=False) if start else None
+    finish = _instant(end, "--to", end_of_day=True) if end else None
+    try:
+        period = Period(begin, finish)
+    except ValueError as error:
+        _usage_error(f"{error}; give a --to after --from")
+    engine = _engine()
+    _require_store(engine)
+    facts = load_ticket_facts(engine, period, priority=priority, group=group, category=category)
+    result = build_report(facts, period, sla_breached=count_sla_breaches(engine, period))
+    document = result.model_dump(mode="json", by_alias=True)
+    document["filter"] = {"priority": priority, "group": group, "category": category}
+    document["database"] = _shown_url(_database_url())
+    if as_json:
+        typer.echo(json.dumps(document, indent=2))
+    else:
+        _print_report(result, period, Console())
+
+
+def _require_store(engine: Engine) -> None:
+    from sqlalchemy import inspect
+
+    if "tickets" not in inspect(engine).get_table_names():
+        _usage_error(
+            f"no DeskOps store at {_shown_url(_database_url())}; set DESKOPS_DATABASE_URL, "
+            "or import history first (deskops import FILE --format uci|csv)"
+        )
+
+
+def _hours(value: float | None) -> str:
+    return "-" if value is None else f"{value:,.1f}"
+
+
+def _percent(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2%}"
+
+
+def _measure_cells(m: Measures) -> list[str]:
+    ttr = m.time_to_resolve_hours
+    return [
+        f"{m.opened:,}",
+        f"{m.resolved:,}",
+        f"{m.backlog_end:,}",
+        f"{_hours(ttr.gross.mean)} / {_hours(ttr.gross.median)} / {_hours(ttr.gross.p90)}",
+        f"{_hours(ttr.net.mean)} / {_hours(ttr.net.median)} / {_hours(ttr.net.p90)}",
+        _percent(m.reopen_rate),
+        "-" if m.reassignments_mean is None else f"{m.reassignments_mean:.3f}",
+    ]
+
+
+_HEADINGS = ("opened", "resolved", "backlog at end", "TTR gross h (mean/median/p90)",
+             "TTR net h (mean/median/p90)", "reopen rate", "reassignments/ticket")
+
+
+def _print_report(result: Report, period: Period, console: Console) -> None:
+    from rich.table import Table
+
+    span = f"{period.start.isoformat() if period.start else 'the beginning'} → " + (
+        period.end.isoformat() if period.end else "now"
+    )
+    console.print(f"[bold]DeskOps report[/] for {span} (UTC; the end is excluded)")
+    table = Table("slice", *_HEADINGS)
+    table.add_row("all tickets", *_measure_cells(result), style="bold")
+    for name, measures in result.by_priority.items():
+        table.add_row(f"priority {name}", *_measure_cells(measures))
+    console.print(table)
+    groups = sorted(result.by_group.items(), key=lambda item: -item[1].opened)
+    shown = groups[:15]
+    table = Table("group", *_HEADINGS, title=f"By group ({len(shown)} busiest of {len(groups)}; --json has all)")
+    for name, measures in shown:
+        table.add_row(name, *_measure_cells(measures))
+    console.print(table)
+    breached = ", ".join(f"{clock}: {count}" for clock, count in result.sla.breached.items()) or "none recorded"
+    console.print(f"SLA clocks breached: {breached}. Definitions: deskops report --json (\"definitions\").")

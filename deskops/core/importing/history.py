@@ -24,6 +24,9 @@ from deskops.core.importing.records import (
 )
 
 IMPORT_REASON = "imported"
+#: Longest texts the tickets table holds (tables.py); longer source texts are shortened, with a notice.
+TITLE_LIMIT = 300
+NAME_LIMIT = 128
 _ACKNOWLEDGING_STATES = frozenset({"in_progress", "pending", "resolved", "closed"})
 
 
@@ -69,8 +72,7 @@ class _Fold:
         )
 
     def _emit(self, event_type: EventType, at: datetime, actor: str, **payload: Any) -> None:
-        # The parsers hand over aware UTC instants only, so validation would only cost time here.
-        self.events.append(DomainEvent.model_construct(type=event_type, occurred_at=at, actor=actor, payload=payload))
+        self.events.append(DomainEvent(type=event_type, occurred_at=at, actor=actor, payload=payload))
 
     def apply(self, snap: Snapshot) -> None:
         """Record the events that lead from the current ticket to `snap`."""
@@ -130,7 +132,10 @@ class _Fold:
 
     def _change_state(self, snap: Snapshot, at: datetime) -> None:
         old, new = self.state, snap.state
-        reason = snap.pending_reason if new == "pending" else None
+        reason: str | None = None
+        if new == "pending":
+            # A pending row that does not say why keeps the reason it had, else "other".
+            reason = snap.pending_reason or (self.pending_reason if old == "pending" else None) or "other"
         if old == new and reason == self.pending_reason:
             return
         if self.pending_since is not None:
@@ -237,7 +242,35 @@ def build_ticket(
     """Replay `snapshots` (ordered, at least one) from a new ticket; return its events and projection."""
     if not snapshots:
         raise ValueError(f"ticket {header.ref} has no updates to import")
+    clipped = _clip_texts(header, snapshots)
     fold = _Fold(header, snapshots[0])
     for snap in snapshots:
         fold.apply(snap)
+    if clipped:
+        fold.notices.append(Notice("text_clipped", f"{clipped} text(s) longer than the store allows were shortened"))
     return fold.finish(figures)
+
+
+def _clip(text: str | None, limit: int) -> str | None:
+    return text if text is None or len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _clip_texts(header: TicketHeader, snapshots: Sequence[Snapshot]) -> int:
+    """Shorten texts longer than their columns, in place; return how many were shortened."""
+    before = (header.title, header.requester, header.opened_by, header.service, header.customer)
+    header.title = _clip(header.title, TITLE_LIMIT) or ""
+    header.requester = _clip(header.requester, NAME_LIMIT) or ""
+    header.opened_by = _clip(header.opened_by, NAME_LIMIT) or ""
+    header.service = _clip(header.service, NAME_LIMIT)
+    header.customer = _clip(header.customer, NAME_LIMIT)
+    after = (header.title, header.requester, header.opened_by, header.service, header.customer)
+    count = sum(old != new for old, new in zip(before, after, strict=True))
+    for snap in snapshots:
+        names = (snap.actor, snap.category, snap.group, snap.assignee)
+        snap.actor = _clip(snap.actor, NAME_LIMIT) or ""
+        snap.category = _clip(snap.category, NAME_LIMIT)
+        snap.group = _clip(snap.group, NAME_LIMIT)
+        snap.assignee = _clip(snap.assignee, NAME_LIMIT)
+        count += sum(old != new for old, new in zip(names, (snap.actor, snap.category, snap.group, snap.assignee),
+                                                    strict=True))
+    return count

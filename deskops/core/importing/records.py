@@ -8,9 +8,6 @@ from typing import Any
 
 from deskops.core.events import DomainEvent
 
-#: The ticket states of DeskOps, and the pending reasons a pending ticket carries.
-STATES = ("new", "assigned", "in_progress", "pending", "resolved", "closed", "cancelled")
-PENDING_REASONS = ("customer", "supplier", "change", "problem", "other")
 #: States in which a ticket no longer counts as open work.
 FINISHED_STATES = frozenset({"resolved", "closed", "cancelled"})
 
@@ -62,6 +59,22 @@ class SourceFigures:
     closed_at: datetime | None
     reassignment_count: int
     reopen_count: int
+
+
+#: What each notice code means for the figures, for import summaries.
+NOTICE_MEANINGS: dict[str, str] = {
+    "resolved_without_time": "went through Resolved but the source records no resolution time: "
+    "kept out of `resolved` and time-to-resolve figures (the source's own record wins)",
+    "resolved_at_differs": "the source's resolution time differs from its last Resolved row: the source's time is kept",
+    "closed_at_differs": "the source's closing time differs from its last Closed row: the source's time is kept",
+    "reassignment_count_differs": "the source counts more group changes than its exported rows show: "
+    "its counter is kept",
+    "reopen_count_differs": "the source's reopen counter differs from the reopens its rows show: its counter is kept",
+    "out_of_order": "an update was timed before the previous one: its events were placed at the previous time",
+    "unknown_state": "a row had a state the importer does not know: that row was left out",
+    "bad_row": "a row had an unreadable number or time: that row was left out",
+    "text_clipped": "a text was longer than the store allows and was shortened",
+}
 
 
 @dataclass(slots=True)
