@@ -107,8 +107,15 @@ class OutboxRepository(Protocol):
 class UnitOfWork(Protocol):
     """One transaction: `with uow: ...; uow.commit()`. Leaving without commit rolls back."""
 
-    tickets: TicketRepository
-    outbox: OutboxRepository
+    @property
+    def tickets(self) -> TicketRepository:
+        """The tickets of this transaction."""
+        ...
+
+    @property
+    def outbox(self) -> OutboxRepository:
+        """The outbox of this transaction."""
+        ...
 
     def __enter__(self) -> Self:
         """Begin the transaction."""
