@@ -48,3 +48,12 @@ def test_share_and_target_parsing() -> None:
     assert parse_service_level("0.9/PT15S") == (parse_share("90%"), 15.0)
     with pytest.raises(ValueError, match="percentage"):
         parse_share("lots")
+
+
+def test_patience_switches_to_erlang_a_and_adds_the_abandon_rate() -> None:
+    result = CliRunner().invoke(app, [*REFERENCE, "--patience", "2m", "--json"])
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert document["agents"] < 14  # callers who give up lower the need
+    assert 0 < document["p_abandon"] < 0.2
+    assert document["service_level"] >= 0.8

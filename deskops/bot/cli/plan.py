@@ -206,9 +206,11 @@ def _forecast_charts(run: ForecastRun, folder: Path) -> list[Path]:
 
 
 def _single_interval(volume: float, aht: str, interval: str, target: str | None, asa: str | None,
-                     shrinkage: str, max_occupancy: str | None, concurrency: int, as_json: bool) -> None:
+                     shrinkage: str, max_occupancy: str | None, concurrency: int, patience: str | None,
+                     as_json: bool) -> None:
     from deskops.core.durations import parse_duration
     from deskops.core.planning.erlang import Target, chat_required_agents, required_agents, traffic_erlangs
+    from deskops.core.planning.erlang_a import erlang_a_required_agents
     from deskops.core.planning.units import parse_service_level, parse_share
 
     try:
@@ -225,12 +227,21 @@ def _single_interval(volume: float, aht: str, interval: str, target: str | None,
         )
         traffic = traffic_erlangs(volume, interval_s, aht_s)
         share = parse_share(shrinkage)
-        result = (chat_required_agents(traffic, aht_s, goal, concurrency, share) if concurrency > 1
-                  else required_agents(traffic, aht_s, goal, share))
+        p_abandon: float | None = None
+        if patience is not None:
+            if concurrency > 1:
+                fail("--patience (Erlang A) is for calls; chat work with --concurrency uses Erlang C")
+            result, p_abandon = erlang_a_required_agents(
+                traffic, aht_s, parse_duration(patience).total_seconds(), goal, share
+            )
+        elif concurrency > 1:
+            result = chat_required_agents(traffic, aht_s, goal, concurrency, share)
+        else:
+            result = required_agents(traffic, aht_s, goal, share)
     except ValueError as exc:
         fail(str(exc))
     p = result.performance
-    document = {
+    document: dict[str, Any] = {
         "agents": result.agents,
         "agents_with_shrinkage": result.agents_with_shrinkage,
         "p_wait": p.p_wait,
@@ -238,6 +249,8 @@ def _single_interval(volume: float, aht: str, interval: str, target: str | None,
         "asa_seconds": finite_or_none(p.asa_seconds),
         "occupancy": p.occupancy,
     }
+    if p_abandon is not None:
+        document["p_abandon"] = p_abandon  # Erlang A only; ASA is then the mean wait of all offered
     if as_json:
         emit_json(document)
         return
@@ -251,6 +264,7 @@ def _single_interval(volume: float, aht: str, interval: str, target: str | None,
             [f"service level (within {within:g} s)", f"{p.service_level:.2%}"],
             ["average speed of answer", f"{p.asa_seconds:.2f} s"],
             ["occupancy", f"{p.occupancy:.1%}"],
+            *([["abandoned (Erlang A)", f"{p_abandon:.1%}"]] if p_abandon is not None else []),
         ],
     )
 
@@ -291,6 +305,8 @@ def staffing(
     max_occupancy: Annotated[str | None, typer.Option(help="Occupancy cap, e.g. 85%.")] = None,
     concurrency: Annotated[int, typer.Option(help="Conversations one agent handles at once (chat work); "
                                                   "the target is then the first-response time.", min=1)] = 1,
+    patience: Annotated[str | None, typer.Option(help="Mean patience of waiting callers, e.g. 2m: use Erlang A "
+                                                      "(callers who give up) instead of Erlang C.")] = None,
     source: SourceOpt = "db", data: DataOpt = None, file: FileOpt = None, column: ColumnOpt = "opened_at",
     zone: ZoneOpt = None, database: DatabaseOpt = None, first: FromOpt = None, last: ToOpt = None,
     days: DaysOpt = 7, model: ModelOpt = "auto", folds: FoldsOpt = 6, config: ConfigOpt = None,
@@ -300,7 +316,8 @@ def staffing(
     if volume is not None:
         if aht is None:
             fail("give --aht with --volume, e.g. --aht 180s")
-        _single_interval(volume, aht, interval, target, asa, shrinkage, max_occupancy, concurrency, as_json)
+        _single_interval(volume, aht, interval, target, asa, shrinkage, max_occupancy, concurrency, patience,
+                         as_json)
         return
     from deskops.bot.planning_service import staffing_document
 

@@ -147,6 +147,8 @@ class StaffingConfig(StrictModel):
     max_occupancy: str | None = None
     shrinkage: str = "0%"
     concurrency: int = 1
+    patience: Duration | None = None
+    """Mean patience of waiting callers: when given, staffing uses Erlang A (callers who give up)."""
 
     @model_validator(mode="after")
     def _parse(self) -> Self:
@@ -160,6 +162,8 @@ class StaffingConfig(StrictModel):
             raise ValueError("shrinkage must be below 100 %")
         if self.concurrency < 1 or self.aht <= timedelta(0):
             raise ValueError("concurrency is at least 1 and aht longer than zero")
+        if self.patience is not None and (self.patience <= timedelta(0) or self.concurrency > 1):
+            raise ValueError("patience (Erlang A) must be longer than zero and is for calls, not concurrent chats")
         return self
 
     def shrinkage_share(self) -> Fraction:

@@ -16,6 +16,7 @@ from deskops.core.planning.erlang import (
     required_agents,
     traffic_erlangs,
 )
+from deskops.core.planning.erlang_a import erlang_a_required_agents
 from deskops.core.planning.forecast import Series
 from deskops.core.planning.roster import Person, RosterProblem, Rules
 from deskops.core.planning.shifts import (
@@ -63,7 +64,10 @@ def staffing_plan(config: PlanningConfig, grid: Series, volumes: Sequence[float]
     offset = len(grid.values)
     for i, volume in enumerate(volumes):
         traffic = traffic_erlangs(volume, step, aht)
-        if config.staffing.concurrency > 1:
+        if config.staffing.patience is not None:
+            patience = config.staffing.patience.total_seconds()
+            staffing = erlang_a_required_agents(traffic, aht, patience, target, shrinkage)[0]
+        elif config.staffing.concurrency > 1:
             staffing = chat_required_agents(traffic, aht, target, config.staffing.concurrency, shrinkage)
         else:
             staffing = required_agents(traffic, aht, target, shrinkage)
