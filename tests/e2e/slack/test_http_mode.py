@@ -24,7 +24,7 @@ def test_signed_slash_command_opens_a_ticket_and_posts_its_card(slack: SlackHarn
     assert ticket.ref in card["text"]
     buttons = [e["text"]["text"] for b in card["blocks"] if b["type"] == "actions" for e in b["elements"]
                if e["type"] == "button"]
-    assert {"Assign to me", "Classify", "Escalate", "Resolve", "Reopen"} <= set(buttons)
+    assert {"Assign to me", "Start work", "Classify", "Escalate", "Resolve"} <= set(buttons)
 
 
 def test_forged_signature_is_refused_and_changes_nothing(slack: SlackHarness) -> None:

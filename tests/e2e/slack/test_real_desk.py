@@ -73,6 +73,10 @@ def test_open_work_and_resolve_a_ticket_from_slack(desk: SlackHarness) -> None:
     assert status == 200
     wait_until(lambda: _show(desk, ref)["ticket"]["state"] == "resolved")
     assert len(desk.fake.channel_messages(TRIAGE)) == 1  # one card, redrawn in place
+    wait_until(lambda: "resolved" in json.dumps(desk.fake.channel_messages(TRIAGE)[0]["blocks"]))
+    resolved_card = desk.fake.channel_messages(TRIAGE)[0]
+    labels = [e["text"]["text"] for b in resolved_card["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert labels == ["Reopen"]
 
 
 def test_requester_cannot_work_a_ticket_from_the_card(desk: SlackHarness) -> None:

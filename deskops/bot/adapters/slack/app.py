@@ -239,7 +239,8 @@ class Listeners:
         description = values.get("description", "")
         if meta.get("permalink"):
             description = f"{description}\n\nFrom Slack: {meta['permalink']}".strip()
-        args["description"] = description
+        if description:
+            args["description"] = description
         origin = Origin(platform="slack", channel=meta.get("channel"), message=meta.get("ts"),
                         permalink=meta.get("permalink"))
         self.open_ticket(actor, user_id, args, origin, request_id=None)
@@ -382,7 +383,8 @@ class Listeners:
         optional_text = [p for p in open_params if not p.required and p.kind == "text"][:2]
         ask = [views.AskField(p.name, p.help[:1].upper() + p.help[1:], p.required, self.desk.choices(p.choices),
                               multiline=p.kind == "text") for p in (*missing, *optional_text)]
-        return views.args_modal(spec.summary, name, args, ask)
+        title = " ".join(w.capitalize() for w in spec.words[1:]) + (f" {args['ref']}" if "ref" in args else "")
+        return views.args_modal(title, name, args, ask)
 
     def on_args_submit(self, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         """A missing-values modal was submitted: run its command with the values filled in."""

@@ -22,19 +22,25 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def card_actions(ref: str, known: Callable[[str], bool]) -> tuple[Action, ...]:
+_DONE = {"resolved", "closed", "cancelled"}
+
+
+def card_actions(ref: str, known: Callable[[str], bool], state: str | None = None) -> tuple[Action, ...]:
     """The card's buttons, for the agents in the triage channel; only commands the desk knows.
 
-    The desk checks every press against the presser's role, so a button shown to everyone in the
-    channel never lets anyone do more than they may.
+    Open tickets get the working buttons, resolved or closed ones only Reopen. The desk checks
+    every press against the presser's role and the ticket's state, so a button shown to everyone
+    in the channel never lets anyone do more than they may.
     """
+    if state in _DONE:
+        reopen = (Action("Reopen", "ticket.reopen", {"ref": ref}),) if state != "cancelled" else ()
+        return tuple(a for a in reopen if known(a.command))
     standard = (
         Action("Assign to me", "ticket.assign", {"ref": ref, "who": "me"}, style="primary"),
         Action("Start work", "ticket.start", {"ref": ref}),
         Action("Classify", "ticket.classify", {"ref": ref}),
         Action("Escalate", "ticket.escalate", {"ref": ref}),
         Action("Resolve", "ticket.resolve", {"ref": ref}, style="primary"),
-        Action("Reopen", "ticket.reopen", {"ref": ref}),
     )
     return tuple(a for a in standard if known(a.command))
 
@@ -50,7 +56,11 @@ def card_reply(shown: Reply) -> Reply:
 def card_blocks(ref: str, shown: Reply, pending_reasons: tuple[str, ...],
                 known: Callable[[str], bool] = lambda _name: True) -> list[dict[str, Any]]:
     """Blocks of a ticket card: its summary, its buttons, and assign/pending menus."""
-    blocks = reply_blocks(card_reply(shown), extra_actions=card_actions(ref, known))
+    ticket = shown.data.get("ticket")
+    state = ticket.get("state") if isinstance(ticket, dict) else None
+    blocks = reply_blocks(card_reply(shown), extra_actions=card_actions(ref, known, state))
+    if state in _DONE:
+        return blocks
     blocks.append({
         "type": "actions",
         "block_id": f"card_menus:{ref}"[:255],
