@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from deskops.core.events import DomainEvent, EventType
@@ -9,11 +10,26 @@ from deskops.core.services.context import Desk
 
 
 def describe(event: DomainEvent, desk: Desk) -> str:
-    """Return what happened, e.g. `Bob Keller assigned it to network (Bob Keller)`."""
-    who = desk.directory.display_name(event.actor)
-    p = event.payload
-    text = _WHAT.get(event.type, _unknown)(p, desk)
-    return f"{who} {text}"
+    """Return what happened, e.g. `Alice Meier assigned it to Bob Keller (network)`."""
+    text = _WHAT.get(event.type, _unknown)(event.payload, desk)
+    if event.type in _BY_THE_CLOCK:
+        return text
+    return f"{desk.directory.display_name(event.actor)} {text}"
+
+
+def _state_name(value: object) -> str:
+    return str(value or "-").replace("_", " ")
+
+
+def _at(value: object) -> str:
+    """Format an ISO instant from a payload as `2026-06-15 12:00 UTC` (as given if it is not one)."""
+    try:
+        instant = datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    if instant.tzinfo is None:
+        return str(value)
+    return instant.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _opened(p: dict[str, Any], desk: Desk) -> str:
@@ -34,9 +50,13 @@ def _category(p: dict[str, Any], _desk: Desk) -> str:
 
 
 def _assigned(p: dict[str, Any], desk: Desk) -> str:
-    person = desk.directory.display_name(p["assignee"]) if p.get("assignee") else "nobody in particular"
     why = f": {p['reason']}" if p.get("reason") else ""
-    return f"assigned it to {p.get('group') or 'no group'} ({person}){why}"
+    if p.get("assignee"):
+        group = f" ({p['group']})" if p.get("group") else ""
+        return f"assigned it to {desk.directory.display_name(p['assignee'])}{group}{why}"
+    if p.get("group"):
+        return f"put it in the {p['group']} queue{why}"
+    return f"unassigned it{why}"
 
 
 def _escalated(p: dict[str, Any], _desk: Desk) -> str:
@@ -50,8 +70,8 @@ def _state(p: dict[str, Any], _desk: Desk) -> str:
     if p.get("to_state") == "pending":
         return f"set it pending, waiting for {p.get('pending_reason', 'other')}{why}"
     if p.get("from_state") == "pending":
-        return f"resumed it ({p.get('to_state')}){why}"
-    return f"moved it from {p.get('from_state')} to {p.get('to_state')}{why}"
+        return f"resumed it ({_state_name(p.get('to_state'))}){why}"
+    return f"moved it from {_state_name(p.get('from_state'))} to {_state_name(p.get('to_state'))}{why}"
 
 
 def _comment(p: dict[str, Any], _desk: Desk) -> str:
@@ -60,7 +80,7 @@ def _comment(p: dict[str, Any], _desk: Desk) -> str:
 
 
 def _acknowledged(_p: dict[str, Any], _desk: Desk) -> str:
-    return "took it in hand (acknowledged)"
+    return "acknowledged it: the desk has it in hand"
 
 
 def _resolved(p: dict[str, Any], _desk: Desk) -> str:
@@ -83,16 +103,18 @@ def _cancelled(p: dict[str, Any], _desk: Desk) -> str:
 
 
 def _sla_warning(p: dict[str, Any], _desk: Desk) -> str:
-    return f"warned: {p.get('clock')} target {p.get('threshold_percent')}% used (due {p.get('due')})"
+    return f"SLA warning: {p.get('clock')} target {p.get('threshold_percent')} % used, due {_at(p.get('due'))}"
 
 
 def _sla_breached(p: dict[str, Any], _desk: Desk) -> str:
-    return f"recorded a breach of the {p.get('clock')} target (was due {p.get('due')})"
+    return f"SLA breach: the {p.get('clock')} target passed unmet (was due {_at(p.get('due'))})"
 
 
 def _unknown(p: dict[str, Any], _desk: Desk) -> str:
-    return "changed it" + (f" to {p['to_state']}" if p.get("to_state") else "")
+    return "changed it" + (f" to {_state_name(p['to_state'])}" if p.get("to_state") else "")
 
+
+_BY_THE_CLOCK = {EventType.SLA_WARNING, EventType.SLA_BREACHED}
 
 _WHAT = {
     EventType.TICKET_OPENED: _opened,
