@@ -184,7 +184,8 @@ class DeskBot(discord.Client):
         message = interaction.message
         data: dict[str, Any] = dict(interaction.data or {})
         custom_id = str(data.get("custom_id", ""))
-        key = f"button:{message.id if message else interaction.id}:{custom_id}"
+        # One press per user and rendering: a double click repeats, another agent's click is their own.
+        key = f"button:{message.id if message else interaction.id}:{custom_id}:{interaction.user.id}"
         spec = self.desk.registry.get(action.command)
         missing = [p for p in (*spec.positionals, *spec.options) if p.required and p.name not in action.args] \
             if spec is not None else []
