@@ -54,3 +54,22 @@ def test_bad_values_reject_the_ticket_with_line_and_choices() -> None:
 def test_columns() -> None:
     assert missing_columns(["ref", "state"]) == ["at"]
     assert unknown_columns(["ref", "at", "state", "colour"]) == ["colour"]
+
+
+def test_the_documented_example_gives_the_documented_figures() -> None:
+    import csv
+    import re
+    from pathlib import Path
+    from zoneinfo import ZoneInfo
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "csv-format.md").read_text(encoding="utf-8")
+    block = re.search(r"```csv\n(.*?)```", doc, re.S)
+    assert block is not None
+    items = list(parse_csv(csv.DictReader(block.group(1).splitlines()), timezone=ZoneInfo("Europe/Zurich")))
+    old101, old102 = items
+    assert isinstance(old101, ImportedTicket) and isinstance(old102, ImportedTicket)
+    p = old101.projection
+    assert (p["resolved_at"] - p["opened_at"]).total_seconds() == 7 * 3600 + 10 * 60  # "7 h 10 min gross"
+    assert p["pending_seconds"] == 4.5 * 3600 and p["reassignment_count"] == 1
+    assert old102.projection["opened_at"] == datetime(2026, 3, 3, 7, 30, tzinfo=UTC)
+    assert old102.projection["state"] == "cancelled"
