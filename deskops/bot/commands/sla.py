@@ -2,7 +2,8 @@
 `/ticket at-risk` (open tickets whose clocks are running out), and the `sla.sweep` job that writes
 warnings and breaches (each once) on the desk's clock — so `/time +2h` in the console shows them.
 
-`clock_fields(clocks)` renders a ticket's clocks as reply fields, for any view that wants them.
+`clock_fields_for(ctx, ref, actor)` renders a ticket's clocks as reply fields, for any view that
+wants them (e.g. `/ticket show`).
 """
 
 from __future__ import annotations
@@ -125,6 +126,19 @@ def list_at_risk(ctx: CommandContext, command: Command) -> Reply:
         data={"tickets": [{"ref": e.ref, "title": e.title, "group": e.group, "assignee": e.assignee,
                            "clock": clock_json(e.clock, engine)} for e in entries], "total": total},
     )  # fmt: skip
+
+
+def clock_fields_for(ctx: CommandContext, ref: str, actor: str) -> tuple[Field, ...]:
+    """The clock fields of one ticket, for another view (e.g. `/ticket show`) to append to its card.
+
+    Empty when the desk has no agreements or none covers the ticket; access is checked as for
+    `/ticket sla` (a `DeskError` propagates like any handler's).
+    """
+    engine = engine_for(ctx.config)
+    if not engine.agreements:
+        return ()
+    clocks = ticket_clocks(uow=ctx.unit_of_work(), desk=ctx.desk, engine=engine, actor=actor, ref=ref, now=ctx.now())
+    return clock_fields(clocks, engine)
 
 
 def clock_fields(clocks: TicketClocks, engine: SlaEngine) -> tuple[Field, ...]:
