@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from deskops.core.planning.forecast import Series
 
@@ -96,19 +96,27 @@ def read_csv(path: Path, column: str, zone: str, step: timedelta, first: date | 
 
 def read_database(url: str, zone: str, step: timedelta, first: date | None = None,
                   last: date | None = None) -> History:
-    """Ticket arrivals (`TicketOpened` events) from the desk's own event log."""
+    """Ticket arrivals (`TicketOpened` events) from the desk's own event log at `url`."""
+    from sqlmodel import Session
+
+    from deskops.core.persistence.db import make_engine
+
+    with Session(make_engine(url)) as session:
+        return read_session(session, zone, step, first, last)
+
+
+def read_session(session: Any, zone: str, step: timedelta, first: date | None = None,
+                 last: date | None = None) -> History:
+    """Ticket arrivals (`TicketOpened` events) through an open SQLModel session (e.g. a unit of work's)."""
     import pandas as pd
-    from sqlmodel import Session, select
+    from sqlmodel import select
 
     from deskops.core.events import EventType
-    from deskops.core.persistence.db import make_engine
     from deskops.core.persistence.tables import TicketEventRow
 
-    engine = make_engine(url)
-    with Session(engine) as session:
-        rows = session.exec(
-            select(TicketEventRow.occurred_at).where(TicketEventRow.type == EventType.TICKET_OPENED.value)
-        ).all()
+    rows = session.exec(
+        select(TicketEventRow.occurred_at).where(TicketEventRow.type == EventType.TICKET_OPENED.value)
+    ).all()
     if not rows:
         raise ValueError("the desk's event log holds no opened tickets yet; import history with `deskops import`")
     stamps = pd.Series(pd.to_datetime(list(rows), utc=True)).dt.tz_convert(zone).dt.tz_localize(None)

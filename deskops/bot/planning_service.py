@@ -188,16 +188,17 @@ def planning_section(desk: DeskConfig) -> tuple[PlanningConfig, BusinessCalendar
 
 
 def run_plan(desk: DeskConfig, history: History, days: int = 7, model: str = "auto", folds: int = 6,
-             with_roster: bool = True, aht: timedelta | None = None) -> PlanRun:
-    """Forecast the next `days` days, staff each interval, and (optionally) roster the people."""
+             with_roster: bool = True, aht: timedelta | None = None, skip_days: int = 0) -> PlanRun:
+    """Forecast, staff and (optionally) roster the `days` days that start `skip_days` after the history."""
     config, calendar = planning_section(desk)
     if history.series.step != config.interval:
         raise ValueError(f"the history is in {history.series.step} intervals but the desk plans in "
                          f"{config.interval}; read it with --interval {int(config.interval.total_seconds() // 60)}m")
     if aht is not None:
         config = config.model_copy(update={"staffing": config.staffing.model_copy(update={"aht": aht})})
-    forecast = run_forecast(history, days, model, folds, calendar)
-    intervals = tuple(staffing_plan(config, history.series, forecast.volumes, calendar))
+    forecast = run_forecast(history, skip_days + days, model, folds, calendar)
+    skip = horizon_slots(history.series, skip_days)
+    intervals = tuple(staffing_plan(config, history.series, forecast.volumes[skip:], calendar, skip))
     if not with_roster:
         return PlanRun(forecast, config, calendar, intervals)
     problem = roster_problem(config, history.series, intervals, calendar, calendar.zone)
@@ -210,7 +211,7 @@ def _finite(value: float) -> float | None:
 
 def staffing_document(run: PlanRun) -> dict[str, Any]:
     """Per-interval staffing of a plan (the `deskops plan staffing --source … --json` document)."""
-    starts = run.forecast.starts()
+    starts = [run.forecast.history.series.slot_start(p.index) for p in run.intervals]
     return {
         "aht_seconds": run.config.staffing.aht.total_seconds(),
         "target": run.config.staffing.service_level or f"ASA {run.config.staffing.asa}",
@@ -254,8 +255,8 @@ def roster_document(run: PlanRun) -> dict[str, Any]:
     return {
         "status": roster.status,
         "solve_seconds": round(roster.solve_seconds, 3),
-        "week": {"first_day": run.forecast.starts()[0].astimezone(zone).date().isoformat(), "days": len(
-            {s.astimezone(zone).date() for s in run.forecast.starts()})},
+        "week": {"first_day": run.problem.interval_starts[0].astimezone(zone).date().isoformat(), "days": len(
+            {s.astimezone(zone).date() for s in run.problem.interval_starts})},
         "people": [
             {
                 "name": person.name,

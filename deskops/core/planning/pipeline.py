@@ -54,14 +54,14 @@ class IntervalPlan:
 
 
 def staffing_plan(config: PlanningConfig, grid: Series, volumes: Sequence[float],
-                  calendar: BusinessCalendar | None) -> list[IntervalPlan]:
-    """Erlang staffing for every forecast interval; closed intervals (per `calendar`) need nobody."""
+                  calendar: BusinessCalendar | None, skip: int = 0) -> list[IntervalPlan]:
+    """Erlang staffing for forecast intervals `skip`, `skip + 1`, … after the history; closed ones need nobody."""
     target = staffing_target(config)
     aht = config.staffing.aht.total_seconds()
     step = grid.step.total_seconds()
     shrinkage = config.staffing.shrinkage_share()
     plan: list[IntervalPlan] = []
-    offset = len(grid.values)
+    offset = len(grid.values) + skip
     for i, volume in enumerate(volumes):
         traffic = traffic_erlangs(volume, step, aht)
         if config.staffing.patience is not None:
