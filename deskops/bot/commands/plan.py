@@ -123,7 +123,8 @@ def plan_week(ctx: CommandContext, command: Command) -> Reply:
         for p in document["people"] if p["shifts"]
     ]
     idle = [p["name"] for p in document["people"] if not p["shifts"]]
-    gaps = ["Uncovered:", *_gap_lines(document["uncovered"])] if document["uncovered"] else ["Every interval is covered."]
+    uncovered = document["uncovered"]
+    gaps = ["Uncovered:", *_gap_lines(uncovered)] if uncovered else ["Every interval is covered."]
     text = "\n".join([*people_lines, *([f"• not rostered: {', '.join(idle)}"] if idle else []), *gaps])
     first = date.fromisoformat(document["week"]["first_day"])
     return Reply(
