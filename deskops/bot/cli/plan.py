@@ -160,7 +160,9 @@ def forecast(
     """Forecast arrivals per interval, with the back-tested accuracy of every model (WAPE, bias, MASE)."""
     from deskops.bot.planning_service import forecast_document, run_forecast
 
-    desk = _desk(config, required=False)
+    # A public data set has its own zone and holidays: the default desk file applies only when named.
+    real_data = source in {"bpic2014", "uci"}
+    desk = _desk(config, required=False) if config is not None or not real_data else None
     calendar = None
     if desk is not None and desk.planning is not None:
         from deskops.bot.planning_service import planning_section
