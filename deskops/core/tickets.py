@@ -314,6 +314,47 @@ class Ticket(BaseModel):
         """Withdraw an open ticket that needs no work (duplicate, opened by mistake)."""
         self._transition(EventType.TICKET_CANCELLED, TicketState.CANCELLED, "be cancelled", actor, at, reason=reason)
 
+    def escalate(
+        self,
+        *,
+        level: str,
+        reason: str,
+        actor: str,
+        at: datetime,
+        group: str | None = None,
+        notified: tuple[str, ...] = (),
+    ) -> None:
+        """Record an escalation: functional moves the ticket to `group` (a hop), hierarchical tells `notified`."""
+        self._require_open("be escalated")
+        if level not in ("functional", "hierarchical"):
+            raise InvalidInput(f"Unknown escalation level {level!r}.", hint="Use functional or hierarchical.")
+        if level == "functional" and group is None:
+            raise InvalidInput("A functional escalation needs the group to hand the ticket to.", hint="Name a group.")
+        moves = level == "functional" and group != self.group
+        self._record(
+            EventType.TICKET_ESCALATED,
+            actor,
+            at,
+            level=level,
+            group=group if level == "functional" else None,
+            previous_group=self.group,
+            notified=list(notified),
+            reason=reason,
+        )
+        if moves and self.assignee is not None:
+            # The new group picks its own assignee: the ticket goes back to its queue.
+            self.assign(group=group, assignee=None, reason=f"escalated: {reason}", actor=actor, at=at)
+
+    def record(self, type: EventType, actor: str, at: datetime, **payload: Any) -> None:
+        """Record an event of another area (SLA warnings and breaches, pages) that no ticket rule governs.
+
+        Events whose meaning the ticket's own commands check (opening, state changes, assignment,
+        priority, escalation) are refused here: use the command, so the transition table holds.
+        """
+        if type in _GOVERNED:
+            raise ValueError(f"{type} is recorded by the ticket's own command, not by record()")
+        self._record(type, actor, at, **payload)
+
     def add_comment(self, *, visibility: CommentVisibility, text: str, actor: str, at: datetime) -> None:
         """Add a public or internal comment (allowed in every state: people talk after closure too)."""
         if not text.strip():
@@ -462,6 +503,23 @@ class Ticket(BaseModel):
         self.apply(event)
         self._new_events.append((self.last_seq, event))
 
+
+_GOVERNED = frozenset(
+    {
+        EventType.TICKET_OPENED,
+        EventType.PRIORITY_CHANGED,
+        EventType.CATEGORY_CHANGED,
+        EventType.TICKET_ASSIGNED,
+        EventType.TICKET_ESCALATED,
+        EventType.STATE_CHANGED,
+        EventType.TICKET_ACKNOWLEDGED,
+        EventType.TICKET_RESOLVED,
+        EventType.TICKET_REOPENED,
+        EventType.TICKET_CLOSED,
+        EventType.TICKET_CANCELLED,
+        EventType.COMMENT_ADDED,
+    }
+)
 
 _FOLD = {
     EventType.TICKET_OPENED: Ticket._fold_opened,

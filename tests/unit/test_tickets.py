@@ -310,3 +310,26 @@ def test_fold_accepts_imported_facts_that_break_the_rules() -> None:
         None,
         2,
     )
+
+
+def test_functional_escalation_is_a_hop_and_returns_the_ticket_to_the_new_queue() -> None:
+    ticket = in_state(TicketState.IN_PROGRESS)
+    ticket.escalate(level="functional", group="network", reason="resolution target breached", actor="sla", at=AT)
+    assert (ticket.group, ticket.assignee, ticket.state) == ("network", None, TicketState.ASSIGNED)
+    assert (ticket.escalation_count, ticket.reassignment_count) == (1, 1)
+    ticket.escalate(level="hierarchical", notified=("carol",), reason="75 % used", actor="sla", at=AT)
+    assert (ticket.group, ticket.escalation_count, ticket.reassignment_count) == ("network", 2, 1)
+    assert Ticket.replay(_recorded(ticket)).model_dump() == ticket.model_dump()
+    with pytest.raises(DeskError, match="needs the group"):
+        ticket.escalate(level="functional", reason="", actor="sla", at=AT)
+    with pytest.raises(InvalidTransition):
+        in_state(TicketState.RESOLVED).escalate(level="hierarchical", reason="", actor="sla", at=AT)
+
+
+def test_other_areas_record_their_events_but_not_the_tickets_own() -> None:
+    ticket = in_state(TicketState.IN_PROGRESS)
+    ticket.record(EventType.SLA_WARNING, "sla", AT, clock="resolution", threshold_percent=75, due="x")
+    assert ticket.new_events()[-1][1].type == EventType.SLA_WARNING
+    assert ticket.state == TicketState.IN_PROGRESS and ticket.updated_at == AT
+    with pytest.raises(ValueError, match="own command"):
+        ticket.record(EventType.TICKET_RESOLVED, "sla", AT)
