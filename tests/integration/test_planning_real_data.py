@@ -87,3 +87,16 @@ def test_roster_for_next_week_from_the_bpic2014_history(shared_data: Path, tmp_p
         days = [s["day"] for s in person["shifts"]]
         assert len(days) == len(set(days)) <= 6
         assert person["rostered_hours"] <= 45
+
+
+@pytest.mark.slow
+def test_holidays_as_special_days_improve_the_bpic2014_backtest_over_christmas(shared_data: Path) -> None:
+    from deskops.bot.planning_service import special_days
+    from deskops.core.planning.forecast import backtest
+
+    history = read_bpic2014(shared_data, timedelta(hours=1))
+    flags = special_days(history, 0, None)  # Dutch public holidays: 25-26 Dec, 1 Jan in the window
+    assert sum(flags) == 3 * 24
+    plain = {a.model: a.wape for a in backtest(history.series, 168, 20, [DEFAULT_MODEL])}
+    aware = {a.model: a.wape for a in backtest(history.series, 168, 20, [DEFAULT_MODEL], flags)}
+    assert aware[DEFAULT_MODEL] < plain[DEFAULT_MODEL]
