@@ -6,6 +6,7 @@ tests/integration/test_store.py.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -46,10 +47,21 @@ DESK = Desk.from_config(
 )
 
 
-@pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    eng = make_engine(f"sqlite:///{tmp_path / 'desk.db'}")
+@pytest.fixture(scope="module")
+def migrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A freshly migrated SQLite file, made once; each test gets a copy (migrating per test is slow)."""
+    path = tmp_path_factory.mktemp("template") / "desk.db"
+    eng = make_engine(f"sqlite:///{path}")
     ensure_schema(eng)
+    eng.dispose()  # closing the last connection checkpoints the WAL into the file
+    return path
+
+
+@pytest.fixture
+def engine(migrated: Path, tmp_path: Path) -> Iterator[Engine]:
+    path = tmp_path / "desk.db"
+    shutil.copyfile(migrated, path)
+    eng = make_engine(f"sqlite:///{path}")
     yield eng
     eng.dispose()
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 from uuid import uuid4
 
-from sqlalchemy import ColumnElement, case, func, or_, select, update
+from sqlalchemy import ColumnElement, case, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
@@ -60,9 +60,12 @@ class SqlTicketRepository:
         """Append the new events and update the projection row in the same transaction."""
         if ticket.id is None:
             raise ValueError("the ticket is not stored yet; add it first")
-        recorded = self._append(ticket)
-        self._session.execute(update(TicketRow).where(col(TicketRow.id) == ticket.id).values(**row_values(ticket)))
-        return recorded
+        row = self._session.get(TicketRow, ticket.id)  # from the identity map when `get` loaded it
+        if row is None:
+            raise ValueError(f"ticket {ticket.ref} is not in the store")
+        for name, value in row_values(ticket).items():
+            setattr(row, name, value)  # the flush writes only the columns that changed
+        return self._append(ticket)
 
     def _append(self, ticket: Ticket) -> list[RecordedEvent]:
         assert ticket.id is not None
