@@ -8,30 +8,32 @@ import pytest
 
 from deskops.core.kpi.facts import TicketFacts
 from deskops.core.kpi.period import Period
-from deskops.core.kpi.report import build_report
+from deskops.core.kpi.report import ReportOptions, build_report
 from deskops.core.kpi.stats import quantile, summarize
 
 D = datetime(2026, 3, 1, tzinfo=UTC)
 
 
 def t(ref: str, opened_h: float, resolved_h: float | None = None, *, pending_h: float = 0, reopens: int = 0,
-      hops: int = 0, priority: str = "P3", group: str = "service-desk", closed_h: float | None = None) -> TicketFacts:
+      hops: int = 0, priority: str = "P3", group: str = "service-desk", closed_h: float | None = None,
+      ack_h: float | None = None, escalations: int = 0, channel: str = "chat") -> TicketFacts:
     opened = D + timedelta(hours=opened_h)
     resolved = None if resolved_h is None else D + timedelta(hours=resolved_h)
     finished = resolved or (None if closed_h is None else D + timedelta(hours=closed_h))
     return TicketFacts(
         ref=ref, kind="incident", state="resolved" if finished else "in_progress", priority=priority, group=group,
-        category=None, opened_at=opened, resolved_at=resolved, finished_at=finished, acknowledged_at=None,
-        pending_seconds=pending_h * 3600, reopen_count=reopens, reassignment_count=hops,
+        category=None, channel=channel, opened_at=opened, resolved_at=resolved, finished_at=finished,
+        acknowledged_at=None if ack_h is None else D + timedelta(hours=ack_h), pending_seconds=pending_h * 3600,
+        reopen_count=reopens, reassignment_count=hops, escalation_count=escalations,
     )
 
 
 TICKETS = [
-    t("A", 1, 5, pending_h=2, hops=1, priority="P1", group="network"),  # 4 h gross, 2 h net
-    t("B", 2, 12, reopens=1, hops=3),  # 10 h, reopened
-    t("C", 3, 3.5),  # 0.5 h
-    t("D", 30, None, hops=0),  # still open
-    t("E", 40, 80, pending_h=50, group="network"),  # 40 h gross; pending longer than gross → net 0
+    t("A", 1, 5, pending_h=2, hops=1, priority="P1", group="network", ack_h=1.5, escalations=1),  # 4 h, 2 h net
+    t("B", 2, 12, reopens=1, hops=3, ack_h=4),  # 10 h, reopened
+    t("C", 3, 3.5, ack_h=3.25, channel="email"),  # 0.5 h, first contact at the desk
+    t("D", 30, None, hops=0),  # still open, never acknowledged
+    t("E", 40, 80, pending_h=50, group="network", ack_h=41),  # 40 h gross; pending longer than gross → net 0
     t("F", 50, None, closed_h=60),  # closed without a recorded resolution
 ]
 
@@ -92,3 +94,21 @@ def test_quantiles_interpolate_like_numpy() -> None:
 def test_a_period_that_ends_before_it_starts_is_refused() -> None:
     with pytest.raises(ValueError, match="before it starts"):
         Period(D, D)
+
+
+def test_acknowledgement_backlog_age_escalation_and_first_level_figures() -> None:
+    desk = frozenset({"service-desk"})
+    options = ReportOptions(as_of=D + timedelta(days=10), older_than_days=7, first_level_groups=desk)
+    report = build_report(TICKETS, Period(), options=options)
+    ack = report.time_to_acknowledge_hours
+    assert (ack.count, ack.mean, ack.median) == (4, (0.5 + 2 + 0.25 + 1) / 4, (0.5 + 1) / 2)
+    assert report.unacknowledged == 2  # D and F
+    assert report.backlog_end == 1 and report.backlog_age_days.median == 10 - 30 / 24 and report.backlog_older_than == 1
+    assert report.escalated_share == 1 / 6
+    # Resolved: A (network), B (desk, reassigned and reopened), C (desk, clean), E (network).
+    assert report.first_level_resolution == 2 / 4 and report.first_contact_resolution == 1 / 4
+    assert report.volume.by_channel == {"chat": 5, "email": 1}
+    on_day_one = build_report(TICKETS, Period(D, D + timedelta(hours=3.5)), options=options)
+    # C was acknowledged at 3.25 h, inside; B at 4 h, after the end: B is unacknowledged within the period.
+    assert on_day_one.time_to_acknowledge_hours.count == 2 and on_day_one.unacknowledged == 1
+    assert build_report(TICKETS, Period()).first_contact_resolution is None  # no 1st level known

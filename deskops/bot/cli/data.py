@@ -34,7 +34,6 @@ if TYPE_CHECKING:
     from deskops.bot.data_files import CsvSource
     from deskops.core.importing.records import ImportedTicket, Rejected
     from deskops.core.kpi.period import Period
-    from deskops.core.kpi.report import Measures, Report
 
 DEFAULT_DATABASE_URL = "sqlite:///deskops.db"
 REJECTED_SHOWN = 50
@@ -260,38 +259,122 @@ def _instant(text: str, what: str, *, end_of_day: bool) -> datetime:
     return value.astimezone(UTC)
 
 
+class ReportFormat(StrEnum):
+    """How `deskops report` prints."""
+
+    TEXT = "text"
+    JSON = "json"
+    MD = "md"
+    HTML = "html"
+
+
 def report(
     start: Annotated[str | None, typer.Option("--from", help="First day (UTC) or ISO instant; default: all.")] = None,
     end: Annotated[str | None, typer.Option("--to", help="Last day, included (UTC), or ISO instant.")] = None,
     priority: Annotated[str | None, typer.Option("--priority", help="Only this priority, e.g. P1.")] = None,
     group: Annotated[str | None, typer.Option("--group", help="Only this assignment group.")] = None,
     category: Annotated[str | None, typer.Option("--category", help="Only this category.")] = None,
+    audience: Annotated[str, typer.Option("--audience", help="agent, lead, manager or customer.")] = "manager",
+    output: Annotated[ReportFormat, typer.Option("--format", help="text, json, md or html.")] = ReportFormat.TEXT,
+    charts: Annotated[Path | None, typer.Option("--charts", help="Write PNG charts into this folder.")] = None,
+    older_than: Annotated[float, typer.Option("--older-than", min=0, help="Backlog age threshold, days.")] = 7.0,
+    first_level: Annotated[
+        list[str] | None,
+        typer.Option("--first-level", help="A 1st-level group (repeat); default: level-1 groups of the desk file."),
+    ] = None,
+    config: Annotated[
+        Path | None, typer.Option("--config", help="Desk file for agreements and groups (default: $DESKOPS_CONFIG "
+                                  "or config/desk.yaml when present).")
+    ] = None,
+    sla: Annotated[bool, typer.Option("--sla/--no-sla", help="Evaluate the SLA clocks of every ticket.")] = True,
     as_json: JsonFlag = False,
 ) -> None:
-    """Report opened, resolved, backlog, time to resolve, reopens and reassignments for a period."""
-    from rich.console import Console
-
+    """Report the desk's KPIs for a period: volume, backlog, MTTA/MTTR, reopens, hops, FCR, SLA compliance."""
+    from deskops.bot.report_render import print_tables, to_html, to_markdown
+    from deskops.core.clock import SystemClock
+    from deskops.core.kpi.audience import Audience, for_audience
     from deskops.core.kpi.period import Period
-    from deskops.core.kpi.report import build_report
+    from deskops.core.kpi.report import ReportOptions, build_report
     from deskops.core.persistence.kpi_facts import count_sla_breaches, load_ticket_facts
 
+    try:
+        reader = Audience(audience)
+    except ValueError:
+        _usage_error(f"unknown audience {audience!r}; choose one of: {', '.join(a.value for a in Audience)}")
     begin = _instant(start, "--from", end_of_day=False) if start else None
     finish = _instant(end, "--to", end_of_day=True) if end else None
     try:
         period = Period(begin, finish)
     except ValueError as error:
         _usage_error(f"{error}; give a --to after --from")
+    desk = _desk_config(config)
+    levels = frozenset(first_level) if first_level else _first_level_groups(desk)
     engine = _engine()
     _require_store(engine)
-    facts = load_ticket_facts(engine, period, priority=priority, group=group, category=category)
-    result = build_report(facts, period, sla_breached=count_sla_breaches(engine, period))
+    as_of = SystemClock().now() if period.end is None else period.end
+    filters = {"priority": priority, "group": group, "category": category}
+    facts = list(load_ticket_facts(engine, period, **filters))
+    compliance = _sla_compliance(engine, period, filters, desk, as_of) if sla else None
+    result = build_report(
+        facts,
+        period,
+        sla_breached=count_sla_breaches(engine, period),
+        sla=compliance,
+        options=ReportOptions(as_of=as_of, older_than_days=older_than, first_level_groups=levels),
+    )
     document = result.model_dump(mode="json", by_alias=True)
-    document["filter"] = {"priority": priority, "group": group, "category": category}
+    document["filter"] = filters
     document["database"] = _shown_url(_database_url())
-    if as_json:
+    document = for_audience(document, reader)
+    chart_files: list[str] = []
+    if charts is not None:
+        from deskops.bot.report_charts import write_charts
+
+        chart_files = [str(path) for path in write_charts(charts, facts, period, document, as_of)]
+        document["charts"] = chart_files
+    if as_json or output is ReportFormat.JSON:
         typer.echo(json.dumps(document, indent=2))
+    elif output is ReportFormat.MD:
+        typer.echo(to_markdown(document, chart_files), nl=False)
+    elif output is ReportFormat.HTML:
+        typer.echo(to_html(document, chart_files), nl=False)
     else:
-        _print_report(result, period, Console())
+        print_tables(document)
+        if chart_files:
+            typer.echo("charts: " + ", ".join(chart_files))
+
+
+def _desk_config(path: Path | None) -> Any:
+    """The desk file named, or the default one when present; None when there is none (exit 1 if broken)."""
+    from deskops.bot.config_loader import ConfigError, default_config_path, load_config
+
+    target = path or default_config_path()
+    if path is None and not target.is_file():
+        return None
+    try:
+        return load_config(target)
+    except ConfigError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from None
+
+
+def _first_level_groups(desk: Any) -> frozenset[str] | None:
+    if desk is None:
+        return None
+    return frozenset(name for name, group in desk.groups.items() if group.level == 1)
+
+
+def _sla_compliance(engine: Engine, period: Period, filters: dict[str, Any], desk: Any, as_of: datetime) -> Any:
+    """Evaluate every relevant ticket's clocks with the desk's agreements; None without agreements."""
+    if desk is None or not desk.agreements:
+        return None
+    from deskops.core.kpi.sla import sla_compliance
+    from deskops.core.persistence.kpi_facts import iter_ticket_logs
+    from deskops.core.sla.service import SlaEngine
+
+    clocks = SlaEngine.from_config(desk)
+    statuses = (status for log in iter_ticket_logs(engine, period, **filters) for status in clocks.clocks(log, as_of))
+    return sla_compliance(statuses, period)
 
 
 def _require_store(engine: Engine) -> None:
@@ -302,50 +385,3 @@ def _require_store(engine: Engine) -> None:
             f"no DeskOps store at {_shown_url(_database_url())}; set DESKOPS_DATABASE_URL, "
             "or import history first (deskops import FILE --format uci|csv)"
         )
-
-
-def _hours(value: float | None) -> str:
-    return "-" if value is None else f"{value:,.1f}"
-
-
-def _percent(value: float | None) -> str:
-    return "-" if value is None else f"{value:.2%}"
-
-
-def _measure_cells(m: Measures) -> list[str]:
-    ttr = m.time_to_resolve_hours
-    return [
-        f"{m.opened:,}",
-        f"{m.resolved:,}",
-        f"{m.backlog_end:,}",
-        f"{_hours(ttr.gross.mean)} / {_hours(ttr.gross.median)} / {_hours(ttr.gross.p90)}",
-        f"{_hours(ttr.net.mean)} / {_hours(ttr.net.median)} / {_hours(ttr.net.p90)}",
-        _percent(m.reopen_rate),
-        "-" if m.reassignments_mean is None else f"{m.reassignments_mean:.3f}",
-    ]
-
-
-_HEADINGS = ("opened", "resolved", "backlog at end", "TTR gross h (mean/median/p90)",
-             "TTR net h (mean/median/p90)", "reopen rate", "reassignments/ticket")
-
-
-def _print_report(result: Report, period: Period, console: Console) -> None:
-    from rich.table import Table
-
-    span = f"{period.start.isoformat() if period.start else 'the beginning'} → " + (
-        period.end.isoformat() if period.end else "now"
-    )
-    console.print(f"[bold]DeskOps report[/] for {span} (UTC; the end is excluded)")
-    table = Table("slice", *_HEADINGS)
-    table.add_row("all tickets", *_measure_cells(result), style="bold")
-    for name, measures in result.by_priority.items():
-        table.add_row(f"priority {name}", *_measure_cells(measures))
-    console.print(table)
-    groups = sorted(result.by_group.items(), key=lambda item: -item[1].opened)
-    shown = groups[:15]
-    table = Table("group", *_HEADINGS, title=f"By group ({len(shown)} busiest of {len(groups)}; --json has all)")
-    for name, measures in shown:
-        table.add_row(name, *_measure_cells(measures))
-    console.print(table)
-    breached = ", ".join(f"{clock}: {count}" for clock, count in result.sla.breached.items()) or "none recorded"
-    console.print(f"SLA clocks breached: {breached}. Definitions: deskops report --json (\"definitions\").")

@@ -16,6 +16,7 @@ class TicketFacts:
     priority: str | None
     group: str | None
     category: str | None
+    channel: str | None
     opened_at: datetime
     resolved_at: datetime | None
     #: When it stopped being open work (resolved, closed or cancelled); None while open.
@@ -24,6 +25,7 @@ class TicketFacts:
     pending_seconds: float
     reopen_count: int
     reassignment_count: int
+    escalation_count: int = 0
 
     @property
     def hours_to_resolve(self) -> float | None:
@@ -31,6 +33,13 @@ class TicketFacts:
         if self.resolved_at is None:
             return None
         return (self.resolved_at - self.opened_at).total_seconds() / 3600
+
+    @property
+    def hours_to_acknowledge(self) -> float | None:
+        """Hours from opening to the first acknowledgement; None when never acknowledged."""
+        if self.acknowledged_at is None:
+            return None
+        return (self.acknowledged_at - self.opened_at).total_seconds() / 3600
 
     @property
     def net_hours_to_resolve(self) -> float | None:

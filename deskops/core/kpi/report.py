@@ -7,13 +7,16 @@ The JSON form (`Report.model_dump(mode="json", by_alias=True)`) is a stable, doc
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from deskops.core.kpi.facts import TicketFacts
 from deskops.core.kpi.period import Period
+from deskops.core.kpi.sla import ClockCompliance, SlaCompliance
 from deskops.core.kpi.stats import Summary, summarize
 
 NO_VALUE = "(none)"
@@ -33,7 +36,20 @@ DEFINITIONS: dict[str, str] = {
     "(the first routing is not a reassignment)",
     "reassigned_share": "share of the tickets opened in the period reassigned at least once",
     "reassigned_3plus_share": "share of the tickets opened in the period reassigned 3 times or more",
-    "sla": "SLA clocks breached in the period, per clock, from SlaBreached events",
+    "time_to_acknowledge_hours": "opening → first acknowledgement (an agent took it or started work), in hours, "
+    "over the tickets acknowledged in the period (MTTA = its mean)",
+    "unacknowledged": "tickets opened in the period and not acknowledged by its end (counted apart, not averaged)",
+    "backlog_age_days": "age in days at the end of the period (or now) of the tickets in backlog_end",
+    "backlog_older_than": "tickets in backlog_end older than `backlog_age_threshold_days`",
+    "escalated_share": "share of the tickets opened in the period escalated at least once (functional or hierarchical)",
+    "first_level_resolution": "share of the tickets resolved in the period whose group at resolution is a "
+    "1st-level group (null when no 1st-level group is known)",
+    "first_contact_resolution": "share of the tickets resolved in the period resolved by a 1st-level group "
+    "without reassignment, escalation or reopening",
+    "volume": "tickets opened in the period per channel and per category",
+    "sla": "per clock (response, resolution, update): met ÷ (met + breached) over the clocks decided in the period, "
+    "counted per clock (never an average of percentages), with the at-risk bands of clocks still open; "
+    "breached_events: SlaBreached events recorded in the period",
     "by_priority": "the same measures per current priority",
     "by_group": "the same measures per current assignment group",
 }
@@ -62,6 +78,13 @@ class Measures(BaseModel):
     reassignments_mean: float | None
     reassigned_share: float | None
     reassigned_3plus_share: float | None
+    time_to_acknowledge_hours: Summary
+    unacknowledged: int
+    backlog_age_days: Summary
+    backlog_older_than: int
+    escalated_share: float | None
+    first_level_resolution: float | None
+    first_contact_resolution: float | None
 
 
 class ReportPeriod(BaseModel):
@@ -74,56 +97,108 @@ class ReportPeriod(BaseModel):
 
 
 class SlaFigures(BaseModel):
-    """SLA figures available from the event log."""
+    """SLA figures: compliance per clock from the desk's agreements, and the breaches the log recorded."""
 
     model_config = ConfigDict(frozen=True)
 
-    breached: dict[str, int]
-    compliance: float | None
-    note: str
+    clocks: dict[str, ClockCompliance]
+    by_priority: dict[str, dict[str, ClockCompliance]]
+    breached_events: dict[str, int]
+    definition: str
+    note: str | None
+
+
+class Volume(BaseModel):
+    """Tickets opened in the period per channel and per category."""
+
+    model_config = ConfigDict(frozen=True)
+
+    by_channel: dict[str, int]
+    by_category: dict[str, int]
 
 
 class Report(Measures):
     """The desk report of DESIGN.md §4: the measures overall, per priority and per group."""
 
     period: ReportPeriod
+    as_of: datetime | None
+    backlog_age_threshold_days: float
+    volume: Volume
     sla: SlaFigures
     by_priority: dict[str, Measures]
     by_group: dict[str, Measures]
     definitions: dict[str, str]
 
 
+@dataclass(frozen=True, slots=True)
+class ReportOptions:
+    """What the report needs beyond the tickets: the instant ages are taken at, and the desk's shape."""
+
+    #: Ages of an open-ended period's backlog are taken at this instant (now); None: no ages.
+    as_of: datetime | None = None
+    #: Backlog tickets older than this many days are counted apart.
+    older_than_days: float = 7.0
+    #: The 1st-level groups (service desk); None when not known (FLR and FCR are then null).
+    first_level_groups: frozenset[str] | None = None
+
+
 class _Slice:
     """Running totals of one slice while the tickets stream past."""
 
-    __slots__ = ("backlog", "gross", "net", "opened", "reassigned", "reassigned_3plus", "reassignments",
-                 "reopened_opened", "reopened_resolved")
+    __slots__ = ("ack", "backlog", "backlog_ages", "escalated", "fcr", "flr", "gross", "net", "older", "opened",
+                 "reassigned", "reassigned_3plus", "reassignments", "reopened_opened", "reopened_resolved",
+                 "unacknowledged")
 
     def __init__(self) -> None:
         self.opened = self.backlog = self.reopened_opened = self.reopened_resolved = 0
         self.reassignments = self.reassigned = self.reassigned_3plus = 0
+        self.unacknowledged = self.older = self.escalated = self.flr = self.fcr = 0
         self.gross: list[float] = []
         self.net: list[float] = []
+        self.ack: list[float] = []
+        self.backlog_ages: list[float] = []
 
-    def add(self, ticket: TicketFacts, period: Period) -> None:
+    def add(self, ticket: TicketFacts, period: Period, options: ReportOptions) -> None:
         if period.contains(ticket.opened_at):
-            self.opened += 1
-            self.reassignments += ticket.reassignment_count
-            self.reassigned += ticket.reassignment_count >= 1
-            self.reassigned_3plus += ticket.reassignment_count >= 3
-            self.reopened_opened += ticket.reopen_count > 0
+            self._add_opened(ticket, period)
+        if period.contains(ticket.acknowledged_at):
+            hours = ticket.hours_to_acknowledge
+            assert hours is not None
+            self.ack.append(hours)
         if period.contains(ticket.resolved_at):
-            gross = ticket.hours_to_resolve
-            net = ticket.net_hours_to_resolve
-            assert gross is not None and net is not None
-            self.gross.append(gross)
-            self.net.append(net)
-            self.reopened_resolved += ticket.reopen_count > 0
+            self._add_resolved(ticket, options)
         if period.open_at_end(ticket.opened_at, ticket.finished_at):
             self.backlog += 1
+            as_of = period.end or options.as_of
+            if as_of is not None:
+                age = (as_of - ticket.opened_at).total_seconds() / 86400
+                self.backlog_ages.append(age)
+                self.older += age > options.older_than_days
 
-    def measures(self) -> Measures:
+    def _add_opened(self, ticket: TicketFacts, period: Period) -> None:
+        self.opened += 1
+        self.reassignments += ticket.reassignment_count
+        self.reassigned += ticket.reassignment_count >= 1
+        self.reassigned_3plus += ticket.reassignment_count >= 3
+        self.reopened_opened += ticket.reopen_count > 0
+        self.escalated += ticket.escalation_count > 0
+        acknowledged = ticket.acknowledged_at
+        self.unacknowledged += acknowledged is None or (period.end is not None and acknowledged >= period.end)
+
+    def _add_resolved(self, ticket: TicketFacts, options: ReportOptions) -> None:
+        gross = ticket.hours_to_resolve
+        net = ticket.net_hours_to_resolve
+        assert gross is not None and net is not None
+        self.gross.append(gross)
+        self.net.append(net)
+        self.reopened_resolved += ticket.reopen_count > 0
+        if options.first_level_groups is not None and ticket.group in options.first_level_groups:
+            self.flr += 1
+            self.fcr += ticket.reassignment_count == 0 and ticket.escalation_count == 0 and ticket.reopen_count == 0
+
+    def measures(self, options: ReportOptions) -> Measures:
         resolved = len(self.gross)
+        first_level_known = options.first_level_groups is not None
         return Measures(
             opened=self.opened,
             resolved=resolved,
@@ -134,6 +209,13 @@ class _Slice:
             reassignments_mean=_share(self.reassignments, self.opened),
             reassigned_share=_share(self.reassigned, self.opened),
             reassigned_3plus_share=_share(self.reassigned_3plus, self.opened),
+            time_to_acknowledge_hours=summarize(self.ack),
+            unacknowledged=self.unacknowledged,
+            backlog_age_days=summarize(self.backlog_ages),
+            backlog_older_than=self.older,
+            escalated_share=_share(self.escalated, self.opened),
+            first_level_resolution=_share(self.flr, resolved) if first_level_known else None,
+            first_contact_resolution=_share(self.fcr, resolved) if first_level_known else None,
         )
 
 
@@ -155,29 +237,46 @@ def build_report(
     period: Period,
     *,
     sla_breached: Mapping[str, int] | None = None,
+    sla: SlaCompliance | None = None,
+    options: ReportOptions | None = None,
 ) -> Report:
-    """Compute the report over `tickets` (already filtered) for `period`; `sla_breached` counts per clock."""
+    """Compute the report over `tickets` (already filtered) for `period`.
+
+    `sla` is the compliance tallied from the clocks (`kpi.sla.sla_compliance`); `sla_breached` counts
+    the SlaBreached events recorded in the period, per clock.
+    """
+    options = options or ReportOptions()
     overall = _Slice()
     by_priority: dict[str, _Slice] = {}
     by_group: dict[str, _Slice] = {}
+    channels: Counter[str] = Counter()
+    categories: Counter[str] = Counter()
     for ticket in tickets:
         if not _relevant(ticket, period):
             continue
-        overall.add(ticket, period)
-        by_priority.setdefault(ticket.priority or NO_VALUE, _Slice()).add(ticket, period)
-        by_group.setdefault(ticket.group or NO_VALUE, _Slice()).add(ticket, period)
-    measures = overall.measures()
+        overall.add(ticket, period, options)
+        by_priority.setdefault(ticket.priority or NO_VALUE, _Slice()).add(ticket, period, options)
+        by_group.setdefault(ticket.group or NO_VALUE, _Slice()).add(ticket, period, options)
+        if period.contains(ticket.opened_at):
+            channels[ticket.channel or NO_VALUE] += 1
+            categories[ticket.category or NO_VALUE] += 1
+    measures = overall.measures(options)
     breached = dict(sorted((sla_breached or {}).items()))
     return Report(
-        **measures.model_dump(),
+        **dict(measures),
         period=ReportPeriod(start=period.start, end=period.end),
+        as_of=period.end or options.as_of,
+        backlog_age_threshold_days=options.older_than_days,
+        volume=Volume(by_channel=dict(channels.most_common()), by_category=dict(categories.most_common())),
         sla=SlaFigures(
-            breached=breached,
-            compliance=None,
-            note="compliance needs the met clocks too; it comes with the SLA clocks (issue 3)",
+            clocks=sla.clocks if sla else {},
+            by_priority=sla.by_priority if sla else {},
+            breached_events=breached,
+            definition=SlaCompliance.model_fields["definition"].default,
+            note=None if sla else "no agreements were evaluated (no desk file with agreements was given)",
         ),
-        by_priority={key: by_priority[key].measures() for key in sorted(by_priority)},
-        by_group={key: by_group[key].measures() for key in sorted(by_group, key=_natural_key)},
+        by_priority={key: by_priority[key].measures(options) for key in sorted(by_priority)},
+        by_group={key: by_group[key].measures(options) for key in sorted(by_group, key=_natural_key)},
         definitions=DEFINITIONS,
     )
 

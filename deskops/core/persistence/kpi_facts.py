@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import Engine, func, select
 
-from deskops.core.events import EventType
+from deskops.core.events import DomainEvent, EventType
 from deskops.core.kpi.facts import TicketFacts
 from deskops.core.kpi.period import Period
 from deskops.core.persistence.tables import TicketEventRow, TicketRow
@@ -34,6 +34,7 @@ def load_ticket_facts(
         _T.c.priority,
         _T.c.group_name,
         _T.c.category,
+        _T.c.channel,
         _T.c.opened_at,
         _T.c.resolved_at,
         _T.c.closed_at,
@@ -42,6 +43,7 @@ def load_ticket_facts(
         _T.c.pending_seconds,
         _T.c.reopen_count,
         _T.c.reassignment_count,
+        _T.c.escalation_count,
     )
     if period.end is not None:
         query = query.where(_T.c.opened_at < period.end)
@@ -58,6 +60,7 @@ def load_ticket_facts(
                 priority=row.priority,
                 group=row.group_name,
                 category=row.category,
+                channel=row.channel,
                 opened_at=row.opened_at,
                 resolved_at=row.resolved_at,
                 finished_at=_finished_at(row.state, row.resolved_at, row.closed_at, row.updated_at),
@@ -65,6 +68,7 @@ def load_ticket_facts(
                 pending_seconds=row.pending_seconds or 0.0,
                 reopen_count=row.reopen_count or 0,
                 reassignment_count=row.reassignment_count or 0,
+                escalation_count=row.escalation_count or 0,
             )
 
 
@@ -87,3 +91,42 @@ def count_sla_breaches(engine: Engine, period: Period) -> dict[str, int]:
         query = query.where(_E.c.occurred_at < period.end)
     with engine.connect() as conn:
         return {str(name or "unknown"): int(count) for name, count in conn.execute(query)}
+
+
+def iter_ticket_logs(
+    engine: Engine,
+    period: Period,
+    *,
+    priority: str | None = None,
+    group: str | None = None,
+    category: str | None = None,
+) -> Iterator[list[DomainEvent]]:
+    """Yield the event log of every ticket opened before the period's end that matches the filter."""
+    query = (
+        select(_E.c.ticket_id, _E.c.type, _E.c.occurred_at, _E.c.actor, _E.c.payload)
+        .join(_T, _T.c.id == _E.c.ticket_id)
+        .order_by(_E.c.ticket_id, _E.c.seq)
+    )
+    if period.end is not None:
+        query = query.where(_T.c.opened_at < period.end)
+    if period.start is not None:
+        # Tickets finished before the period starts cannot have a clock decided or open in it.
+        query = query.where((_T.c.updated_at >= period.start) | (_T.c.state.not_in(_FINISHED)))
+    for column, value in ((_T.c.priority, priority), (_T.c.group_name, group), (_T.c.category, category)):
+        if value is not None:
+            query = query.where(column == value)
+    current: int | None = None
+    log: list[DomainEvent] = []
+    with engine.connect() as conn:
+        for ticket_id, type_, occurred_at, actor, payload in conn.execution_options(yield_per=_CHUNK).execute(query):
+            try:
+                event_type = EventType(type_)
+            except ValueError:
+                continue  # an event kind this version does not know cannot move a clock it knows
+            if ticket_id != current:
+                if log:
+                    yield log
+                current, log = ticket_id, []
+            log.append(DomainEvent(type=event_type, occurred_at=occurred_at, actor=actor, payload=payload))
+    if log:
+        yield log
