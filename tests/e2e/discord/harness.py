@@ -59,7 +59,7 @@ async def running_bot(desk: DeskPort, db_path: Path, *, fake: FakeDiscord | None
     users = {u["username"]: u for u in fake.users.values() if not u.get("bot")}
     channels = {c["name"]: c for c in fake.channels.values() if c.get("name")}
     base = DiscordSettings(token=fake.token, endpoints=DiscordEndpoints(fake.api_base, fake.gateway_url),
-                           default_ticket_channel=int(channels["tickets"]["id"]))
+                           default_ticket_channel=int(channels["tickets"]["id"]), guild_ready_timeout=0.1)
     config = replace(base, **settings)
     people = DiscordPeople({u["id"]: name for name, u in users.items()})
     engine = make_engine(f"sqlite:///{db_path}")

@@ -62,7 +62,8 @@ class DeskBot(discord.Client):
                  people: DiscordPeople) -> None:
         intents = discord.Intents.default()
         intents.message_content = settings.message_content
-        super().__init__(intents=intents, allowed_mentions=discord.AllowedMentions(everyone=False, roles=False))
+        super().__init__(intents=intents, allowed_mentions=discord.AllowedMentions(everyone=False, roles=False),
+                         guild_ready_timeout=settings.guild_ready_timeout)
         self.desk = desk
         self.settings = settings
         self.clock = clock

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from datetime import timedelta
 from typing import Any
 
 from deskops.bot.adapters.discord.bot import DeskBot, DeskPort
@@ -20,6 +21,7 @@ from deskops.bot.adapters.discord.settings import DiscordSettings
 log = logging.getLogger(__name__)
 
 READY_TIMEOUT = 60.0
+PURGE_EVERY = timedelta(hours=1)
 
 
 class DiscordHandle:
@@ -33,12 +35,12 @@ class DiscordHandle:
     def stop(self) -> None:
         """Close the Discord connection and wait for the thread to end."""
         if self.loop.is_running():
-            future = asyncio.run_coroutine_threadsafe(self.bot.close(), self.loop)
-            try:
-                future.result(timeout=10)
-            except Exception as exc:  # stopping must not hide the reason we stop
-                log.warning("Discord bot did not close cleanly: %s", exc)
+            # Closing ends bot.start(), which ends the loop's main task and the thread; waiting on the close
+            # future itself would hang, as the loop stops before that future's last step.
+            asyncio.run_coroutine_threadsafe(self.bot.close(), self.loop)
         self.thread.join(timeout=10)
+        if self.thread.is_alive():
+            log.warning("Discord bot did not stop within 10s")
 
 
 def run_bot(desk: DeskPort, settings: DiscordSettings, *, engine: Any, clock: Any, people: DiscordPeople,
@@ -70,6 +72,9 @@ def run_bot(desk: DeskPort, settings: DiscordSettings, *, engine: Any, clock: An
             failure.append(exc)
         finally:
             ready.set()
+            pending = asyncio.all_tasks(loop)  # e.g. the close() that ended main(): let it finish
+            if pending:
+                loop.run_until_complete(asyncio.wait(pending, timeout=5))
             loop.close()
 
     thread = threading.Thread(target=target, name="deskops-discord", daemon=True)
@@ -91,6 +96,10 @@ def start(runtime: Any) -> DiscordHandle:
     handle = run_bot(runtime.dispatcher, settings, engine=runtime.engine, clock=runtime.clock,
                      people=DiscordPeople.from_config(runtime.config))
     runtime.notifier.add(DiscordDeliverer(handle.bot))
+    intents_log = handle.bot.intents_log
+    # Claimed intents only matter while a repeat can still arrive; old keys are dropped hourly.
+    runtime.jobs.add("discord.purge", PURGE_EVERY, lambda _ctx, now: intents_log.purge(now),
+                     "forget Discord interactions older than two days")
     return handle
 
 

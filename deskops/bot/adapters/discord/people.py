@@ -28,8 +28,10 @@ class DiscordPeople:
         return self._person.get(str(discord_user_id))
 
     def discord_id(self, person: str) -> int | None:
-        """The Discord user id of a desk person, or None."""
+        """The Discord user id of a desk person (also of an unlisted `discord:<id>` requester), or None."""
         value = self._discord.get(person)
+        if value is None and person.startswith(UNKNOWN_PREFIX) and person[len(UNKNOWN_PREFIX):].isdigit():
+            value = person[len(UNKNOWN_PREFIX):]
         return int(value) if value is not None else None
 
     def actor(self, discord_user_id: int | str, display_name: str | None = None) -> Actor:

@@ -26,6 +26,8 @@ class DiscordSettings:
     sync_commands: bool = True
     defer_after: float = 1.5
     """Seconds to wait for the desk before deferring an interaction (Discord allows 3)."""
+    guild_ready_timeout: float = 2.0
+    """discord.py waits this long after the last server arrives before it calls itself ready."""
 
     def ticket_channel(self, group: str | None) -> int | None:
         """The channel (text or forum) where tickets of `group` get their thread."""
