@@ -27,6 +27,8 @@ class TicketQuery(BaseModel):
 
     requester: str | None = None
     assignee: str | None = None
+    unassigned: bool = False
+    """Only tickets nobody holds (a queue's waiting work)."""
     involving: str | None = None
     """Requester or assignee is this person ("my tickets")."""
     group: str | None = None

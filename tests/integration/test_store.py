@@ -301,6 +301,16 @@ def test_lists_filter_sort_and_respect_who_is_asking(engine: Engine) -> None:
     assert [t.ref for t in mine.items] == ["INC-1", "REQ-5"]
     assert services.list_tickets(uow=uow, desk=DESK, actor="erin", group="network").total == 0
 
+    def network_waiting() -> list[str]:
+        found = services.list_tickets(uow=uow, desk=DESK, actor="bob", group="network", unassigned=True)
+        return [t.ref for t in found.items]
+
+    assert network_waiting() == ["INC-3"]
+    services.assign(uow=uow, desk=DESK, actor="bob", ref="INC-3", person="me", now=T0)
+    assert network_waiting() == []
+    mine = services.list_tickets(uow=uow, desk=DESK, actor="bob", mine=True)
+    assert [t.ref for t in mine.items] == ["INC-3"]
+
     requests = services.list_tickets(uow=uow, desk=DESK, actor="alice", kind="service_request")
     assert [t.ref for t in requests.items] == ["REQ-5"]
     page = services.list_tickets(uow=uow, desk=DESK, actor="carol", sort="opened", limit=2)
@@ -310,3 +320,4 @@ def test_lists_filter_sort_and_respect_who_is_asking(engine: Engine) -> None:
     assert "INC-1" not in [t.ref for t in services.list_tickets(uow=uow, desk=DESK, actor="alice").items]
     resolved = services.list_tickets(uow=uow, desk=DESK, actor="alice", state="resolved")
     assert [t.ref for t in resolved.items] == ["INC-1"]
+

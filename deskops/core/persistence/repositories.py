@@ -148,6 +148,8 @@ def _conditions(query: TicketQuery) -> list[ColumnElement[bool]]:
     for column, value in equal.items():
         if value is not None:
             where.append(getattr(TicketRow, column) == value)
+    if query.unassigned:
+        where.append(col(TicketRow.assignee).is_(None))
     if query.involving is not None:
         where.append(or_(col(TicketRow.requester) == query.involving, col(TicketRow.assignee) == query.involving))
     if query.states is not None:

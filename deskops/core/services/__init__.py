@@ -12,8 +12,8 @@ Every function is keyword-only and takes `uow` (a `UnitOfWork`, e.g. `SqlUnitOfW
 | `open_ticket` | title, now, kind, description, urgency, impact, category, service, customer, | `OpenResult` |
 |  | requester, group, channel, request_id | (ticket, created) |
 | `get_ticket` | ref | `TicketDetail(ticket, comments, actions)` |
-| `list_tickets` | mine, requester, assignee, group, state ("open"/"all"/a state), priority, kind, | `TicketList` |
-|  | sort ("priority"/"opened"/"updated"), limit | (items, total) |
+| `list_tickets` | mine, requester, assignee, unassigned, group, state ("open"/"all"/a state), | `TicketList` |
+|  | priority, kind, sort ("priority"/"opened"/"updated"), limit | (items, total) |
 | `history` | ref | `tuple[EventView, ...]` (seq, type, at, actor, payload, summary) |
 | `classify` | ref, now, urgency, impact, category, reason | `TicketView` |
 | `assign` | ref, now, group, person (`"me"` = actor), reason | `TicketView` |

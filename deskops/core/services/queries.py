@@ -49,6 +49,7 @@ def list_tickets(
     mine: bool = False,
     requester: str | None = None,
     assignee: str | None = None,
+    unassigned: bool = False,
     group: str | None = None,
     state: str | None = None,
     priority: str | None = None,
@@ -57,6 +58,8 @@ def list_tickets(
     limit: int = 50,
 ) -> TicketList:
     """List tickets: `mine` (requested by or assigned to the actor), a group's queue, or filtered.
+
+    `unassigned=True` keeps the tickets nobody holds (with `group`: the queue's waiting work).
 
     `state` is a state name, `open` (the default: the backlog) or `all`. Requesters only ever see
     their own tickets; confidential categories show only to their group, managers and requester.
@@ -83,6 +86,7 @@ def list_tickets(
     query = TicketQuery(
         requester=requester,
         assignee=assignee,
+        unassigned=unassigned,
         involving=actor if mine else None,
         group=group,
         states=states,
