@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import threading
+import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlmodel import Session, select
 
 from deskops.bot.notify import DeliveryError, Notification, OutboxDelivery, RetryPolicy
@@ -36,11 +39,29 @@ class Recorder:
         self.sent.append(notification)
 
 
-@pytest.fixture
-def engine(tmp_path: Path) -> Engine:
-    engine = make_engine(f"sqlite:///{tmp_path / 'outbox.db'}")
-    ensure_schema(engine)
-    return engine
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A fresh store: a SQLite file, or a schema of its own on PostgreSQL (so tests never collide)."""
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'outbox.db'}")
+        ensure_schema(engine)
+        yield engine
+        engine.dispose()
+        return
+    url = request.getfixturevalue("postgres_url")
+    schema = f"outbox_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(url)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine = make_engine(url, connect_args={"options": f"-csearch_path={schema}"})
+    try:
+        ensure_schema(engine)
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
 
 
 def _queue(engine: Engine, key: str, recipient: str = "dave", at: datetime = T0) -> None:
@@ -137,3 +158,24 @@ def test_without_any_deliverer_nothing_is_claimed(engine: Engine) -> None:
     _queue(engine, "k")
     assert OutboxDelivery(engine).deliver_due(T0).delivered == []
     assert _row(engine, "k").attempts == 0
+
+
+def test_instances_claiming_at_once_never_share_a_row(engine: Engine) -> None:
+    for index in range(60):
+        _queue(engine, f"k{index}")
+    instances = [OutboxDelivery(engine, [Recorder()]) for _ in range(4)]
+    claimed: list[list[str]] = [[] for _ in instances]
+    barrier = threading.Barrier(len(instances))
+
+    def work(slot: int) -> None:
+        barrier.wait()
+        for _ in range(10):
+            claimed[slot].extend(n.key for n in instances[slot].claim(T0, limit=7))
+
+    threads = [threading.Thread(target=work, args=(slot,)) for slot in range(len(instances))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    every = [key for keys in claimed for key in keys]
+    assert sorted(every) == sorted(f"k{index}" for index in range(60))  # each row exactly once

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -130,3 +131,17 @@ def test_outbox_is_delivered_by_the_job_on_the_simulated_clock(runtime: Runtime)
     assert got == []
     runtime.advance_clock(START + timedelta(seconds=10))
     assert got == ["group:workplace"]
+
+
+def test_on_the_real_clock_apscheduler_runs_the_jobs(tmp_path: Path) -> None:
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'desk.db'}", config_path=REPO / "config" / "desk.yaml")
+    runtime = Runtime.build(settings)
+    ran = threading.Event()
+    runtime.jobs.add("probe", timedelta(seconds=1), lambda _ctx, now: ran.set())
+    runtime.start()
+    try:
+        assert ran.wait(timeout=30), "the scheduler never ran the job"
+        with pytest.raises(ValueError, match="real clock"):
+            runtime.advance_clock(datetime.now(UTC) + timedelta(hours=1))
+    finally:
+        runtime.stop()

@@ -78,7 +78,11 @@ def run(
         action_text=action_text(runtime.dispatcher.registry),
     )
     try:
-        started = runtime.start_platforms()
+        try:
+            started = runtime.start_platforms()
+        except Exception as exc:  # a bad token or an unreachable platform: say which, and stop cleanly
+            typer.echo(f"Cannot start the chat platforms: {exc}", err=True)
+            raise typer.Exit(1) from None
         use_console = console if console is not None else not started
         if use_console:
             runtime.notifier.add(ConsoleDeliverer(output))  # after the platforms: they reach people first
@@ -104,9 +108,6 @@ def run(
             session.run_interactive(_reader())
         else:
             session.run_lines(sys.stdin)
-    except RuntimeError as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(1) from None
     finally:
         runtime.stop()
 
