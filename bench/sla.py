@@ -165,6 +165,12 @@ def main() -> None:
         theirs_right += ok_theirs
         print(f"{bench.name:<24}{total:>8}{total - len(differ[b]):>11}{len(differ[b]):>8}   "
               f"{len(sample)} checked: DeskOps right {ok_ours}, businesstimedelta right {ok_theirs}")
+    # Identical answers could be wrong together: re-count a sample of them too.
+    differing = {i for v in differ.values() for i in v}
+    same = [i for i in range(len(cases)) if i not in differing]
+    same_sample = random.Random(args.seed + 1).sample(same, min(ORACLE_SAMPLE * len(benches), len(same)))
+    same_wrong = sum(oracle_due(benches[cases[i][0]], cases[i][1], cases[i][2]) != ours[i] for i in same_sample)
+    print(f"identical answers re-counted minute by minute: {len(same_sample)} sampled, {same_wrong} wrong")
     if examples:
         print("where businesstimedelta is wrong (examples):")
         print("\n".join(examples))
@@ -187,6 +193,8 @@ def main() -> None:
         "oracle_checked": checked,
         "oracle_deskops_wrong": ours_wrong,
         "oracle_businesstimedelta_right": theirs_right,
+        "oracle_identical_checked": len(same_sample),
+        "oracle_identical_wrong": same_wrong,
     }
     print(json.dumps(figures))
 
