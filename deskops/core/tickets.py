@@ -59,6 +59,9 @@ class CommentVisibility(StrEnum):
     INTERNAL = "internal"
 
 
+ACTOR_MAX = 128
+"""Longest person id the log stores as an event's actor."""
+
 REF_PREFIXES: dict[TicketKind, str] = {TicketKind.INCIDENT: "INC", TicketKind.SERVICE_REQUEST: "REQ"}
 """Chat tickets are called INC-<id> / REQ-<id>; imported tickets keep their source ids."""
 
@@ -499,6 +502,11 @@ class Ticket(BaseModel):
             self._record(EventType.TICKET_ACKNOWLEDGED, actor, at)
 
     def _record(self, type: EventType, actor: str, at: datetime, **payload: Any) -> None:
+        if not actor.strip() or len(actor) > ACTOR_MAX:
+            raise InvalidInput(
+                f"Who is acting is not known (actor {actor[:40]!r}).",
+                hint=f"Act as a person of the desk (an id of 1 to {ACTOR_MAX} characters).",
+            )
         event = DomainEvent(type=type, occurred_at=ensure_utc(at), actor=actor, payload=payload)
         self.apply(event)
         self._new_events.append((self.last_seq, event))

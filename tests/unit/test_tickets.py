@@ -333,3 +333,11 @@ def test_other_areas_record_their_events_but_not_the_tickets_own() -> None:
     assert ticket.state == TicketState.IN_PROGRESS and ticket.updated_at == AT
     with pytest.raises(ValueError, match="own command"):
         ticket.record(EventType.TICKET_RESOLVED, "sla", AT)
+
+
+@pytest.mark.parametrize("actor", ["", "   ", "x" * 129])
+def test_an_unknown_actor_is_refused(actor: str) -> None:
+    ticket = opened()
+    with pytest.raises(DeskError, match="Who is acting"):
+        ticket.add_comment(visibility=CommentVisibility.PUBLIC, text="hi", actor=actor, at=AT)
+    assert ticket.last_seq == 1

@@ -60,7 +60,7 @@ def open_ticket(
         service=clean_text("service", service, limit=SHORT_MAX) or None,
         customer=clean_text("customer", customer, limit=SHORT_MAX) or None,
         group=routed_to,
-        channel=channel,
+        channel=clean_text("channel", channel, limit=32) or None,
     )
     request = clean_text("request id", request_id, limit=200) or None
     try:
