@@ -156,7 +156,8 @@ class BusinessCalendar:
         if config.holidays.country:
             import holidays  # the holiday tables are only loaded for calendars that name a country
 
-            table = holidays.country_holidays(config.holidays.country.upper(), subdiv=config.holidays.subdivision)
+            country, subdivision = config.holidays.region()
+            table = holidays.country_holidays(country, subdiv=subdivision)
 
             def lookup(day: date) -> str | None:
                 found: str | None = table.get(day)  # expands the table to the year on first use

@@ -153,6 +153,14 @@ def test_skipped_holiday_names_come_from_the_holidays_package() -> None:
     assert local(cal, result.due) == "2026-12-28T09:00:00+01:00"  # 26 Dec is a Saturday: nothing to skip
 
 
+def test_holiday_codes_are_matched_without_regard_to_case() -> None:
+    cal = calendar(OFFICE, country="ch", subdivision="zh")
+    assert cal.closed_reason(date(2026, 12, 25)) is not None
+    be = CalendarConfig.model_validate({"timezone": "Europe/Brussels", "hours": "24x7",
+                                        "holidays": {"country": "BE", "subdivision": "flemish"}})
+    assert be.holidays.region() == ("BE", "Flemish")
+
+
 def test_refuses_naive_negative_and_backwards_input() -> None:
     cal = calendar(OFFICE)
     with pytest.raises(ValueError, match="naive"):

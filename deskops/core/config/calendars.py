@@ -94,10 +94,11 @@ def _merge(windows: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 @cache
-def _supported_countries() -> dict[str, list[str]]:
+def _supported_countries() -> dict[str, dict[str, str]]:
+    """Country code → {SUBDIVISION IN CAPITALS: the code as the `holidays` package spells it}."""
     import holidays  # heavy-ish import, only when a calendar names a country
 
-    return {code.upper(): [s.upper() for s in subs] for code, subs in holidays.list_supported_countries().items()}
+    return {code.upper(): {s.upper(): s for s in subs} for code, subs in holidays.list_supported_countries().items()}
 
 
 class HolidayConfig(StrictModel):
@@ -131,9 +132,19 @@ class HolidayConfig(StrictModel):
                 "e.g. CH, DE, US, GB"
             )
         if self.subdivision is not None and self.subdivision.upper() not in supported[country]:
-            known = ", ".join(supported[country]) or "none"
+            known = ", ".join(supported[country].values()) or "none"
             raise ValueError(f"unknown subdivision {self.subdivision!r} of {country}; known: {known}")
         return self
+
+    def region(self) -> tuple[str, str | None]:
+        """The country and subdivision spelled as the `holidays` package wants them (`ch`/`zh` → `CH`/`ZH`)."""
+        if self.country is None:
+            raise ValueError("no holiday country configured")
+        country = self.country.upper()
+        subdivision = self.subdivision
+        if subdivision is not None:
+            subdivision = _supported_countries()[country].get(subdivision.upper(), subdivision)
+        return country, subdivision
 
     def closed_dates(self) -> tuple[date, ...]:
         """The extra closed dates as `date` objects."""
