@@ -183,7 +183,7 @@ def _real_registry() -> CommandRegistry:
     return build_registry()
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(st.text(max_size=200))
 def test_parser_never_crashes(text: str) -> None:
     registry = _real_registry()

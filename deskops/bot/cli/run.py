@@ -105,7 +105,9 @@ def run(
         )
         if sys.stdin.isatty():
             _banner(output, runtime.config.name, actor, runtime.simulated)
-            session.run_interactive(_reader())
+            read = _reader()
+            # With --json stdout carries only JSON lines, so the prompt is left out.
+            session.run_interactive((lambda _prompt: read('')) if as_json else read)
         else:
             session.run_lines(sys.stdin)
     finally:
