@@ -127,3 +127,19 @@ def test_shift_options_follow_local_time_across_dst() -> None:
     assert saturday.start == datetime(2026, 10, 24, 6, tzinfo=UTC)
     assert sunday.start == datetime(2026, 10, 25, 7, tzinfo=UTC)
     assert sunday.paid_minutes == 8 * 60
+
+
+def test_a_language_minimum_puts_a_speaker_on_duty_and_reports_a_missing_one() -> None:
+    slots = _slots(1)
+    shifts = shift_options([DAY_SHIFT], days_from(MONDAY, 1), ZURICH)
+    need = {"level-1": _need_during_day_shift(slots, 1, {0})}
+    speaker = Person("alice", frozenset({"level-1", "de"}))
+    people = (speaker, _person("bob", 8))
+    plain = solve_roster(RosterProblem(slots, HALF_HOUR, need, shifts, people, FAST))
+    assert [a.person for a in plain.assignments] == ["bob"]
+    minimums = {"de": _need_during_day_shift(slots, 1, {0}), "fr": _need_during_day_shift(slots, 1, {0})}
+    roster = solve_roster(RosterProblem(slots, HALF_HOUR, need, shifts, people, FAST, minimums))
+    assert "alice" in {a.person for a in roster.assignments}
+    assert max(roster.present["de"]) == 1
+    assert {g.skill for g in roster.uncovered} == {"fr"}  # nobody speaks French: reported, not raised
+    assert len(roster.uncovered) == 16

@@ -180,6 +180,8 @@ class PlanningConfig(StrictModel):
     """The skill that counts towards the desk's requirement."""
     min_agents_open: int = 1
     """Never fewer people than this during the calendar's service hours, whatever the forecast."""
+    minimums: dict[str, int] = {}
+    """Skill → people on duty who have it while the desk is open (languages, support levels), e.g. {de: 1}."""
     staffing: StaffingConfig
     rules: RestRulesConfig = RestRulesConfig()
     shifts: dict[str, ShiftPatternConfig]
@@ -196,6 +198,8 @@ class PlanningConfig(StrictModel):
             unknown = [s for s in person.shifts or () if s not in self.shifts]
             if unknown:
                 raise ValueError(f"people.{name}.shifts: unknown shift {unknown[0]!r}; known: {', '.join(self.shifts)}")
+        if any(n < 0 for n in self.minimums.values()):
+            raise ValueError("minimums: a skill minimum cannot be negative")
         if self.min_agents_open < 0 or self.solver_seconds <= 0:
             raise ValueError("min_agents_open cannot be negative and solver_seconds must be positive")
         return self

@@ -130,6 +130,7 @@ def roster_problem(config: PlanningConfig, grid: Series, plan: Sequence[Interval
         shifts=shift_options(shift_patterns(config), days, zone, closed),
         people=roster_people(config, days, zone),
         rules=rules,
+        minimums={skill: [n if p.open else 0 for p in plan] for skill, n in config.minimums.items()},
     )
 
 

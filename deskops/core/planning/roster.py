@@ -103,9 +103,11 @@ class RosterProblem:
     shifts: tuple[ShiftOption, ...]
     people: tuple[Person, ...]
     rules: Rules = field(default_factory=Rules)
+    minimums: Mapping[str, Sequence[int]] = field(default_factory=dict)
+    """At least this many people on duty who have the skill, whatever role they work (languages, levels)."""
 
     def __post_init__(self) -> None:
-        for skill, counts in self.required.items():
+        for skill, counts in [*self.required.items(), *self.minimums.items()]:
             if len(counts) != len(self.interval_starts):
                 raise ValueError(
                     f"skill {skill!r} has {len(counts)} requirement values for {len(self.interval_starts)} intervals"
@@ -151,8 +153,12 @@ class Roster:
     """`optimal`, `feasible` (time limit reached with a solution) or `no_solution`."""
     assignments: tuple[Assignment, ...]
     rostered: Mapping[str, tuple[int, ...]]
+    present: Mapping[str, tuple[int, ...]]
+    """People on duty per interval for each skill with a minimum (whatever role they work)."""
     uncovered: tuple[Gap, ...]
+    """Intervals short of a role requirement or of a skill minimum (`Gap.skill` names which)."""
     under_person_intervals: int
+    """Missing people summed over intervals, for the role requirements (skill minimums are in `uncovered`)."""
     over_person_intervals: int
     worked_minutes: Mapping[str, int]
     solve_seconds: float
@@ -238,7 +244,6 @@ def solve_roster(problem: RosterProblem) -> Roster:
         for i, start in enumerate(problem.interval_starts):
             if option.works_during(start, ends[i]):
                 covering[(k, i)].append(var)
-    under_vars: dict[tuple[str, int], cp_model.IntVar] = {}
     for k in skills:
         for i, need in enumerate(problem.required[k]):
             cover = covering.get((k, i), [])
@@ -247,8 +252,16 @@ def solve_roster(problem: RosterProblem) -> Roster:
             under = model.new_int_var(0, need, f"under_{k}_{i}")
             over = model.new_int_var(0, len(cover), f"surplus_{k}_{i}")
             model.add(sum(cover) + under - over == need)
-            under_vars[(k, i)] = under
             costs.append(rules.under_weight * under + rules.over_weight * over)
+    for skill, needs in problem.minimums.items():
+        for i, need in enumerate(needs):
+            present = [var for (p, o, _k), var in x.items()
+                       if skill in problem.people[p].skills and problem.shifts[o].works_during(
+                           problem.interval_starts[i], ends[i])]
+            if need and present:
+                missing = model.new_int_var(0, need, f"missing_{skill}_{i}")
+                model.add(sum(present) + missing >= need)
+                costs.append(rules.under_weight * missing)
     model.minimize(sum(costs))
 
     solver = cp_model.CpSolver()
@@ -272,6 +285,8 @@ def _summarise(problem: RosterProblem, assignments: tuple[Assignment, ...], stat
                seconds: float) -> Roster:
     """Count coverage per interval from the assignments themselves and list the gaps."""
     rostered: dict[str, list[int]] = {k: [0] * len(problem.interval_starts) for k in problem.required}
+    present: dict[str, list[int]] = {k: [0] * len(problem.interval_starts) for k in problem.minimums}
+    skills_of = {person.name: person.skills for person in problem.people}
     minutes: dict[str, int] = {person.name: 0 for person in problem.people}
     for a in assignments:
         minutes[a.person] += a.shift.paid_minutes
@@ -279,7 +294,14 @@ def _summarise(problem: RosterProblem, assignments: tuple[Assignment, ...], stat
         for i, start in enumerate(problem.interval_starts):
             if a.shift.works_during(start, start + problem.interval):
                 counts[i] += 1
+                for skill in skills_of[a.person] & present.keys():
+                    present[skill][i] += 1
     gaps: list[Gap] = []
+    for skill, needs in problem.minimums.items():
+        for i, need in enumerate(needs):
+            if present[skill][i] < need:
+                start = problem.interval_starts[i]
+                gaps.append(Gap(start, start + problem.interval, skill, need, present[skill][i]))
     under = over = 0
     for k, needs in problem.required.items():
         for i, need in enumerate(needs):
@@ -294,6 +316,7 @@ def _summarise(problem: RosterProblem, assignments: tuple[Assignment, ...], stat
         status=status,
         assignments=assignments,
         rostered={k: tuple(v) for k, v in rostered.items()},
+        present={k: tuple(v) for k, v in present.items()},
         uncovered=tuple(gaps),
         under_person_intervals=under,
         over_person_intervals=over,
