@@ -277,6 +277,7 @@ def test_targets_per_clock() -> None:
     [
         ({"pauses": ["waiting"]}, "unknown state 'waiting'"),
         ({"pauses": ["resolved:customer"]}, "only pending takes a reason"),
+        ({"pauses": ["pending:client"]}, "unknown pending reason 'client'"),
         ({"warnings": [50, 150]}, "between 1 and 99"),
         ({"kind": "contract"}, "'sla', 'ola' or 'uc'"),
         ({"targets": {"P1": {}}}, "at least one target"),

@@ -62,8 +62,10 @@ def check_state_spec(text: str) -> str:
     state, _, reason = text.partition(":")
     if state not in STATES:
         raise ValueError(f"unknown state {state!r}; use one of {', '.join(STATES)} (pending may add :REASON)")
-    if reason and (state != "pending" or reason not in PENDING_REASONS):
+    if reason and state != "pending":
         raise ValueError(f"bad state {text!r}; only pending takes a reason: pending:{'|'.join(PENDING_REASONS)}")
+    if reason and reason not in PENDING_REASONS:
+        raise ValueError(f"unknown pending reason {reason!r}; use pending:{'|'.join(PENDING_REASONS)}")
     return text
 
 
