@@ -213,7 +213,7 @@ class DeskBot(discord.Client):
         if not await asyncio.to_thread(self.intents_log.claim, key, now):
             await self._say(interaction, await self._repeat_reply(key))
             return
-        work = asyncio.ensure_future(self._run(command, key))
+        work = asyncio.ensure_future(self._run(command, key, refresh=in_place is None))
         done, _ = await asyncio.wait({work}, timeout=self.settings.defer_after)
         if not done and not interaction.response.is_done():
             if in_place is not None:
@@ -235,8 +235,11 @@ class DeskBot(discord.Client):
                 reply = Reply(**{**reply.__dict__, "text": f"{reply.text}\n{card_note}"})
             await self._say(interaction, reply)
 
-    async def _run(self, command: Command, key: str) -> tuple[Reply, str | None]:
-        """The desk's work and its Discord after-effects (ticket thread, card refresh); returns reply + note."""
+    async def _run(self, command: Command, key: str, *, refresh: bool = True) -> tuple[Reply, str | None]:
+        """The desk's work and its Discord after-effects (ticket thread, card refresh); returns reply + note.
+
+        `refresh=False` when the press came from a message the answer itself redraws.
+        """
         reply = await asyncio.to_thread(self.desk.dispatch, command)
         await asyncio.to_thread(self.intents_log.answer, key, reply.to_json())
         note = None
@@ -245,7 +248,7 @@ class DeskBot(discord.Client):
                 if command.name == OPEN_COMMAND:
                     thread = await self.open_thread(reply, command.actor)
                     note = f"Thread: <#{thread}>" if thread else None
-                else:
+                elif refresh:
                     await self.refresh_card(reply.ticket_ref, command.actor)
             except discord.HTTPException as exc:
                 log.warning("Discord: ticket %s thread/card not updated: %s", reply.ticket_ref, exc)
