@@ -107,7 +107,7 @@ def run(
             _banner(output, runtime.config.name, actor, runtime.simulated)
             read = _reader()
             # With --json stdout carries only JSON lines, so the prompt is left out.
-            session.run_interactive((lambda _prompt: read('')) if as_json else read)
+            session.run_interactive((lambda _prompt: read("")) if as_json else read)
         else:
             session.run_lines(sys.stdin)
     finally:
@@ -147,9 +147,13 @@ def _reader() -> Callable[[str], str]:
 
 
 def _wait_for_interrupt() -> None:
+    """Block until Ctrl-C or SIGTERM (how containers and service managers stop a process)."""
+    import signal
     import threading
 
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: stop.set())
     try:
-        threading.Event().wait()
+        stop.wait()
     except KeyboardInterrupt:
         return

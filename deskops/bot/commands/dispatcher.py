@@ -109,7 +109,7 @@ class CommandDispatcher:
         except UsageError as exc:
             return usage_reply(exc)
         except DeskError as exc:
-            return Reply(text=str(exc), ok=False, data={"error": exc.code})
+            return Reply(text=str(exc), ok=False, data={"error": exc.code, "message": exc.message, "hint": exc.hint})
         except Exception:  # the user gets a clear answer; the details go to the log for the admins
             incident = uuid.uuid4().hex[:8]
             log.exception("command %s failed (error id %s)", command.name, incident)

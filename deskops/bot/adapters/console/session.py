@@ -18,6 +18,11 @@ from deskops.bot.commands.parser import to_text
 from deskops.bot.commands.registry import CommandRegistry
 from deskops.core.durations import parse_duration
 
+CONSOLE_HELP = (
+    "Console only: /as NAME (act as someone else) · /whoami · /time (the clock) · "
+    "/time +2h or /time 2026-06-15T11:00+02:00 (move a simulated clock) · /quit"
+)
+
 ClockMover = Callable[[datetime], object]
 """Moves the desk's simulated clock to an instant (raises ValueError if it cannot)."""
 
@@ -103,6 +108,8 @@ class ConsoleSession:
             # No request id: a terminal never redelivers a line, and ids must not repeat across runs.
             reply = self.dispatcher.dispatch_text(line, Actor(person=self.actor), origin)
             self._show(reply, line)
+            if word == "/help" and not rest:
+                self.output.info(CONSOLE_HELP)
         self.after_command()
         return True
 
