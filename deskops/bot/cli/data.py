@@ -309,8 +309,7 @@ def report(
         _usage_error(f"{error}; give a --to after --from")
     desk = _desk_config(config)
     levels = frozenset(first_level) if first_level else _first_level_groups(desk)
-    engine = _engine()
-    _require_store(engine)
+    engine = _require_store()
     as_of = SystemClock().now() if period.end is None else period.end
     filters = {"priority": priority, "group": group, "category": category}
     facts = list(load_ticket_facts(engine, period, **filters))
@@ -377,11 +376,19 @@ def _sla_compliance(engine: Engine, period: Period, filters: dict[str, Any], des
     return sla_compliance(statuses, period)
 
 
-def _require_store(engine: Engine) -> None:
+def _require_store() -> Engine:
+    """The store to report on; exit 2 (creating nothing) when there is none yet."""
     from sqlalchemy import inspect
+    from sqlalchemy.engine import make_url
 
+    url = make_url(_database_url())
+    missing = f"no DeskOps store at {_shown_url(_database_url())}; set DESKOPS_DATABASE_URL, " + (
+        "or import history first (deskops import FILE --format uci|csv)"
+    )
+    on_file = url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
+    if on_file and not Path(url.database or "").is_file():
+        _usage_error(missing)
+    engine = _engine()
     if "tickets" not in inspect(engine).get_table_names():
-        _usage_error(
-            f"no DeskOps store at {_shown_url(_database_url())}; set DESKOPS_DATABASE_URL, "
-            "or import history first (deskops import FILE --format uci|csv)"
-        )
+        _usage_error(missing)
+    return engine
