@@ -8,7 +8,7 @@ from typing import Protocol
 
 from deskops.core.escalation.engine import EscalationState, EscalationStatus
 from deskops.core.escalation.policy import PolicySnapshot
-from deskops.core.ports import UnitOfWork
+from deskops.core.ports import OutboxMessage, UnitOfWork
 
 PAGE_KIND = "escalation.page"
 """Outbox kind of a page: a direct message with Acknowledge / Escalate buttons."""
@@ -19,6 +19,7 @@ class EscalationRecord:
     """A ticket's escalation as stored: snapshot, progress, next due instant, and how it ended."""
 
     ticket_id: int
+    ticket_ref: str
     generation: int
     snapshot: PolicySnapshot
     state: EscalationState
@@ -51,8 +52,8 @@ class EscalationRepository(Protocol):
         """Store a new escalation (a new generation if the ticket escalated before)."""
         ...
 
-    def claim_due(self, now: datetime, *, limit: int, claimer: str) -> list[int]:
-        """Claim escalations due at `now` for this transaction (its first statement); their ticket ids."""
+    def claim_due(self, now: datetime, *, limit: int, claimer: str) -> list[EscalationRecord]:
+        """Claim escalations due at `now` for this transaction (its first statement), earliest first."""
         ...
 
     def save(self, ticket_id: int, state: EscalationState, next_due_at: datetime | None, now: datetime) -> None:
@@ -65,6 +66,10 @@ class EscalationRepository(Protocol):
 
     def add_page(self, *, ticket_id: int, generation: int, step: str, recipient: str, at: datetime) -> None:
         """Record a page to one person (unique per ticket, generation, step, recipient)."""
+        ...
+
+    def queue(self, message: OutboxMessage) -> None:
+        """Write a page or notification whose key is unique by construction to the outbox."""
         ...
 
     def pages(self, ticket_id: int, generation: int | None = None) -> list[Page]:

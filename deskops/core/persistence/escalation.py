@@ -17,16 +17,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint, delete, select, update
+from sqlalchemy import JSON, Column, ColumnElement, Index, UniqueConstraint, delete, select, update
 from sqlalchemy.orm import Session
 from sqlmodel import Field, SQLModel, col
 
 from deskops.core.escalation.engine import EscalationState, EscalationStatus
 from deskops.core.escalation.policy import PolicySnapshot
 from deskops.core.escalation.records import PAGE_KIND, EscalationRecord, Page
-from deskops.core.persistence.tables import OutboxRow
+from deskops.core.persistence.tables import OutboxRow, TicketRow
 from deskops.core.persistence.types import UTCDateTime
 from deskops.core.persistence.uow import SqlUnitOfWork
+from deskops.core.ports import OutboxMessage
 
 
 class EscalationRow(SQLModel, table=True):
@@ -71,9 +72,10 @@ class PageRow(SQLModel, table=True):
     acknowledged_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
 
 
-def _record(row: EscalationRow) -> EscalationRecord:
+def _record(row: EscalationRow, ref: str = "") -> EscalationRecord:
     return EscalationRecord(
         ticket_id=row.ticket_id,
+        ticket_ref=ref,
         generation=row.generation,
         snapshot=PolicySnapshot.from_json(row.snapshot),
         state=EscalationState(row.position, frozenset(row.sla_fired), EscalationStatus(row.status)),
@@ -88,6 +90,7 @@ class SqlEscalationRepository:
 
     def __init__(self, session: Session) -> None:
         self._session = session
+        self._rows: dict[int, EscalationRow] = {}  # rows this transaction holds (claimed or locked)
 
     def get(self, ticket_id: int, *, for_update: bool = False) -> EscalationRecord | None:
         """The ticket's escalation (the latest generation), or None if it never escalated."""
@@ -95,7 +98,10 @@ class SqlEscalationRepository:
         if for_update:
             statement = statement.with_for_update()
         row = self._session.execute(statement).scalars().first()
-        return _record(row) if row is not None else None
+        if row is None:
+            return None
+        self._rows[ticket_id] = row
+        return _record(row)
 
     def start(
         self, ticket_id: int, snapshot: PolicySnapshot, state: EscalationState, next_due_at: datetime | None
@@ -115,10 +121,11 @@ class SqlEscalationRepository:
         row.ended_at = row.ended_by = None
         self._write_state(row, state, next_due_at, snapshot.started_at)
         self._session.flush()
+        self._rows[ticket_id] = row
         return _record(row)
 
-    def claim_due(self, now: datetime, *, limit: int, claimer: str) -> list[int]:
-        """Claim up to `limit` escalations due at `now` for this transaction; return their ticket ids.
+    def claim_due(self, now: datetime, *, limit: int, claimer: str) -> list[EscalationRecord]:
+        """Claim up to `limit` escalations due at `now` for this transaction, earliest first.
 
         Must be the first statement of its transaction (see the module docstring).
         """
@@ -130,6 +137,7 @@ class SqlEscalationRepository:
         )
         if self._session.get_bind().dialect.name == "postgresql":
             ids = list(self._session.execute(due.with_for_update(skip_locked=True)).scalars())
+            claimed: ColumnElement[bool] = col(EscalationRow.id).in_(ids)
         else:
             self._session.execute(
                 update(EscalationRow)
@@ -137,22 +145,24 @@ class SqlEscalationRepository:
                 .values(claimed_by=claimer, claimed_at=now)
                 .execution_options(synchronize_session=False)
             )
-            ids = list(self._session.execute(
-                select(col(EscalationRow.id)).where(col(EscalationRow.claimed_by) == claimer)
-            ).scalars())
-        if not ids:
-            return []
-        tickets = self._session.execute(
-            select(col(EscalationRow.ticket_id)).where(col(EscalationRow.id).in_(ids))
+            claimed = col(EscalationRow.claimed_by) == claimer
+        rows = self._session.execute(
+            select(EscalationRow, col(TicketRow.ref))
+            .join(TicketRow, col(TicketRow.id) == col(EscalationRow.ticket_id))
+            .where(claimed)
             .order_by(col(EscalationRow.next_due_at))
-        ).scalars()
-        return list(tickets)
+            .execution_options(populate_existing=True)
+        ).all()
+        records = []
+        for row, ref in rows:
+            self._rows[row.ticket_id] = row
+            records.append(_record(row, ref))
+        return records
 
     def save(self, ticket_id: int, state: EscalationState, next_due_at: datetime | None, now: datetime) -> None:
         """Write how far the escalation has come and when it is next due; release the claim."""
-        row = self._row(ticket_id)
+        row = self._rows.get(ticket_id) or self._row(ticket_id)
         self._write_state(row, state, next_due_at, now)
-        self._session.flush()
 
     def end(self, ticket_id: int, status: EscalationStatus, *, by: str, at: datetime) -> EscalationRecord | None:
         """End an active escalation (acknowledged, resolved, stopped); None if it was not active.
@@ -173,9 +183,17 @@ class SqlEscalationRepository:
 
     def add_page(self, *, ticket_id: int, generation: int, step: str, recipient: str, at: datetime) -> None:
         """Record a page sent to one person (unique per ticket, generation, step and recipient)."""
+        # flushed with the rest at commit: a duplicate (a bug, never a race) fails the whole transaction
         self._session.add(PageRow(ticket_id=ticket_id, generation=generation, step=step, recipient=recipient,
                                   sent_at=at))
-        self._session.flush()
+
+    def queue(self, message: OutboxMessage) -> None:
+        """Write a page or notification to the outbox; its key is unique by construction, so no lookup first."""
+        self._session.add(OutboxRow(
+            idempotency_key=message.key, kind=message.kind, ticket_id=message.ticket_id,
+            recipient=message.recipient, payload=message.payload, created_at=message.created_at,
+            next_attempt_at=message.created_at,
+        ))
 
     def pages(self, ticket_id: int, generation: int | None = None) -> list[Page]:
         """The pages of a ticket's escalation (every generation unless given), oldest first."""

@@ -101,8 +101,8 @@ def _fire(uow: EscalationUnitOfWork, desk: Desk, ticket: Ticket, record: Escalat
         record_event(ticket, EventType.TICKET_ESCALATED, SYSTEM_ACTOR, now, level="hierarchical", group=None,
                      previous_group=None, notified=list(people), reason=reason)
         for person in people:
-            uow.outbox.add(page_message(ticket, person=person, generation=record.generation, step=due.key,
-                                        kind=NOTIFY_KIND, now=now,
+            uow.escalations.queue(page_message(ticket, person=person, generation=record.generation, step=due.key,
+                                               kind=NOTIFY_KIND, now=now,
                                         text=f"{ticket.ref} ({ticket.priority or 'no priority'}) needs attention: "
                                              f"{reason}. “{ticket.title}”"))
         return people
@@ -113,8 +113,8 @@ def _fire(uow: EscalationUnitOfWork, desk: Desk, ticket: Ticket, record: Escalat
     for person in recipients:
         uow.escalations.add_page(ticket_id=ticket.id, generation=record.generation, step=due.key,
                                  recipient=person, at=now)
-        uow.outbox.add(page_message(ticket, person=person, generation=record.generation, step=due.key, now=now,
-                                    kind=PAGE_KIND,
+        uow.escalations.queue(page_message(ticket, person=person, generation=record.generation, step=due.key,
+                                           now=now, kind=PAGE_KIND,
                                     text=f"PAGE {ticket.ref} ({ticket.priority or 'no priority'}): “{ticket.title}” "
                                          f"— acknowledge or escalate."))
     return recipients
@@ -159,10 +159,9 @@ def sweep(*, uow: EscalationUnitOfWork, desk: Desk, now: datetime, limit: int = 
     with uow:
         claimed = uow.escalations.claim_due(now, limit=limit, claimer=uuid4().hex)
         report.claimed = len(claimed)
-        for ticket_id in claimed:
-            record = uow.escalations.get(ticket_id)
-            ticket = uow.tickets.get(str(ticket_id))
-            if record is None or ticket is None:
+        for record in claimed:
+            ticket = uow.tickets.get(record.ticket_ref)
+            if ticket is None:
                 continue
             _run_due(uow, desk, ticket, record, now, sla_due, report)
             _save(uow, desk, ticket, now)
