@@ -38,7 +38,8 @@ TOKEN_LIFETIME_SECONDS = 15 * 60
 
 def load_payload(name: str) -> dict[str, Any]:
     """Return a fresh copy of one documented-shape fixture (tests/e2e/payloads/discord/NAME.json)."""
-    return json.loads((PAYLOADS / f"{name}.json").read_text(encoding="utf-8"))
+    data: dict[str, Any] = json.loads((PAYLOADS / f"{name}.json").read_text(encoding="utf-8"))
+    return data
 
 
 def _now_iso() -> str:
@@ -127,9 +128,9 @@ class FakeDiscord:
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
-        server = site._server
-        assert server is not None and server.sockets
-        self._port = server.sockets[0].getsockname()[1]
+        sockets = getattr(site._server, "sockets", None)
+        assert sockets, "the fake Discord did not bind a port"
+        self._port = int(sockets[0].getsockname()[1])
         return self
 
     async def stop(self) -> None:
@@ -631,9 +632,10 @@ class FakeDiscord:
             resource["message"] = message
         elif kind == 7:
             source = interaction.payload.get("message", {}).get("id")
-            message = self.messages.get(source or "")
-            if message is None:
+            edited = self.messages.get(source or "")
+            if edited is None:
                 return _error(404, 10008, "Unknown Message")
+            message = edited
             self._apply_edit(message, data)
             interaction.original_message_id = message["id"]
             info["response_message_id"] = message["id"]
