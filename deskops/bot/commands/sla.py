@@ -8,6 +8,7 @@ wants them (e.g. `/ticket show`).
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,6 +19,8 @@ from deskops.core.business_calendar import format_business_time
 from deskops.core.config.desk import DeskConfig
 from deskops.core.sla import ClockState, ClockStatus
 from deskops.core.sla.service import SlaEngine, TicketClocks, at_risk, sweep, ticket_clocks
+
+log = logging.getLogger(__name__)
 
 SWEEP_EVERY = timedelta(minutes=1)
 """How often the sweep looks for warnings and breaches (they are written at most this late)."""
@@ -68,9 +71,11 @@ def register_jobs(jobs: JobRegistry) -> None:
 
 
 def run_sweep(ctx: CommandContext, now: datetime) -> object:
-    """The periodic job: one sweep at `now`."""
-    desk = ctx.desk
-    return sweep(uow=ctx.unit_of_work(), desk=desk, engine=engine_for(ctx.config), now=now)
+    """The periodic job: one sweep at `now` (tickets it could not evaluate are logged, not fatal)."""
+    report = sweep(uow=ctx.unit_of_work(), desk=ctx.desk, engine=engine_for(ctx.config), now=now)
+    for ref, error in report.failed.items():
+        log.warning("SLA sweep skipped %s at %s: %s", ref, now.isoformat(), error)
+    return report
 
 
 def show_clocks(ctx: CommandContext, command: Command) -> Reply:

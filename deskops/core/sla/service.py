@@ -136,6 +136,7 @@ class SweepReport:
     warnings: list[str] = field(default_factory=list)
     breaches: list[str] = field(default_factory=list)
     conflicts: int = 0
+    failed: dict[str, str] = field(default_factory=dict)  # ref → the error that stopped its sweep
 
 
 def ticket_clocks(*, uow: UnitOfWork, desk: Desk, engine: SlaEngine, actor: str, ref: str,
@@ -188,6 +189,10 @@ def sweep(*, uow: UnitOfWork, desk: Desk, engine: SlaEngine, now: datetime) -> S
             _sweep_ticket(uow, desk, engine, ref, now, report)
         except Conflict:
             report.conflicts += 1  # another sweep wrote this ticket at the same moment: its writes count
+        except ValueError as exc:
+            # One ticket's unusable history (e.g. an import without its opening) must not hold back
+            # every other ticket's warnings; the caller logs what failed.
+            report.failed[ref] = str(exc)
     return report
 
 
@@ -264,12 +269,14 @@ def _record(ticket: Ticket, status: ClockStatus, mark: int, calendar: BusinessCa
 
 
 def _recipients(ticket: Ticket, desk: Desk, *, breach: bool) -> list[str]:
-    """Who hears of a clock: the assignee (else the group's queue); on a breach also the group's manager."""
-    people = [ticket.assignee] if ticket.assignee else ([f"group:{ticket.group}"] if ticket.group else [])
-    group = desk.directory.group(ticket.group) if ticket.group else None
+    """Who hears of a clock: the assignee, else the group's queue, else the first level-1 (service
+    desk) queue; on a breach also the group's manager. No one when the desk has no such group."""
+    queue = ticket.group or next((n for n, g in desk.config.groups.items() if g.level == 1), None)
+    people = [ticket.assignee] if ticket.assignee else ([f"group:{queue}"] if queue else [])
+    group = desk.directory.group(queue) if queue else None
     if breach and group is not None and group.manager and group.manager not in people:
         people.append(group.manager)
-    return people or ["group:unassigned"]
+    return people
 
 
 def _open_tickets(uow: UnitOfWork, desk: Desk, viewer: str | None, group: str | None) -> list[Ticket]:
