@@ -143,3 +143,27 @@ def test_a_language_minimum_puts_a_speaker_on_duty_and_reports_a_missing_one() -
     assert max(roster.present["de"]) == 1
     assert {g.skill for g in roster.uncovered} == {"fr"}  # nobody speaks French: reported, not raised
     assert len(roster.uncovered) == 16
+
+
+def test_the_roster_feeds_on_call_one_person_at_a_time() -> None:
+    from deskops.core.planning.oncall_feed import oncall_spans
+    from deskops.core.planning.roster import Assignment, ShiftOption
+
+    def shift(name: str, start_h: int, end_h: int) -> ShiftOption:
+        day = local_instant(MONDAY, time(0), ZURICH)
+        return ShiftOption(name, MONDAY, day + timedelta(hours=start_h), day + timedelta(hours=end_h))
+
+    assignments = [
+        Assignment("alice", shift("early", 6, 14), "level-1"),
+        Assignment("bob", shift("day", 8, 16), "level-1"),
+        Assignment("carol", shift("late", 12, 20), "level-2"),
+        Assignment("dave", shift("night", 22, 30), "level-1"),
+    ]
+    spans = oncall_spans(assignments)
+    assert [(s.who, s.start.hour, s.end.hour) for s in spans] == [
+        ("alice", 5, 13), ("carol", 13, 19), ("dave", 21, 5),  # UTC hours; Zurich is UTC+1 in December
+    ]
+    assert all(a.end <= b.start for a, b in itertools.pairwise(spans))
+    level_1 = oncall_spans(assignments, "level-1")
+    assert [s.who for s in level_1] == ["alice", "bob", "dave"]
+    assert level_1[1].start == level_1[0].end  # bob takes over when alice's shift ends

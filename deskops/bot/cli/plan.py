@@ -349,6 +349,8 @@ def roster(
     days: DaysOpt = 7, model: ModelOpt = "auto", folds: FoldsOpt = 6, config: ConfigOpt = None,
     aht: AhtOpt = None,
     person: Annotated[str | None, typer.Option(help="Show only this person's shifts.")] = None,
+    oncall: Annotated[str | None, typer.Option(help="Also give on-call overrides (one person at a time) from "
+                                                    "the roster: `all`, or only those working a skill.")] = None,
     charts: ChartsOpt = None, as_json: JsonFlag = False,
 ) -> None:
     """Roster the desk's people for the days after the history (CP-SAT); uncovered intervals are listed."""
@@ -361,6 +363,8 @@ def roster(
              f"{', '.join(p['name'] for p in document['people'])}")
     written = _roster_chart(run, charts) if charts else []
     document["charts"] = [str(p) for p in written]
+    if oncall is not None:
+        document["oncall_overrides"] = _oncall_overrides(run, None if oncall == "all" else oncall)
     if as_json:
         emit_json(document)
         return
@@ -384,6 +388,23 @@ def roster(
         typer.echo(f"… and {len(document['uncovered']) - shown} more uncovered spans (see --json or --charts)")
     for path in written:
         typer.echo(f"chart: {path}")
+    if oncall is not None:
+        typer.echo("# on-call overrides from this roster; paste under schedules.<name>.overrides in the desk file")
+        for item in document["oncall_overrides"]:
+            typer.echo(f'- {{who: {item["who"]}, start: "{item["start"]}", end: "{item["end"]}", '
+                       f'reason: "{item["reason"]}"}}')
+
+
+def _oncall_overrides(run: PlanRun, skill: str | None) -> list[dict[str, str]]:
+    from deskops.core.planning.oncall_feed import oncall_spans
+
+    assert run.roster is not None
+    zone = run.calendar.zone
+    return [
+        {"who": s.who, "start": s.start.astimezone(zone).isoformat(), "end": s.end.astimezone(zone).isoformat(),
+         "reason": s.reason}
+        for s in oncall_spans(run.roster.assignments, skill)
+    ]
 
 
 def _roster_chart(run: PlanRun, folder: Path) -> list[Path]:
