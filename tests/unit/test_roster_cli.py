@@ -26,7 +26,8 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> str:
         day = date(2026, 10, 5) + timedelta(days=i)
         if day.weekday() < 5:
             opening = datetime(day.year, day.month, day.day, 8)
-            rows.extend((opening + timedelta(minutes=rng.randrange(540))).isoformat() for _ in range(rng.randint(30, 50)))
+            count = rng.randint(30, 50)
+            rows.extend((opening + timedelta(minutes=rng.randrange(540))).isoformat() for _ in range(count))
     path = tmp_path_factory.mktemp("history") / "arrivals.csv"
     path.write_text("\n".join(rows) + "\n")
     return str(path)
