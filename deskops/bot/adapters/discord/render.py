@@ -44,21 +44,34 @@ def clip(text: str, limit: int) -> str:
 class ActionButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=custom_ids.PATTERN):
     """A button carrying a desk action; discord.py re-creates it from the custom_id after a restart."""
 
-    def __init__(self, action: custom_ids.PackedAction, *, label: str = "…",
-                 style: discord.ButtonStyle = discord.ButtonStyle.secondary) -> None:
-        custom_id = custom_ids.encode(action.command, action.args, action.nonce)
+    def __init__(self, action: custom_ids.PackedAction | None, *, label: str = "…",
+                 style: discord.ButtonStyle = discord.ButtonStyle.secondary, custom_id: str | None = None,
+                 problem: str | None = None) -> None:
+        if action is not None:
+            custom_id = custom_ids.encode(action.command, action.args, action.nonce)
         super().__init__(discord.ui.Button(label=clip(label, LABEL_LIMIT), style=style, custom_id=custom_id))
         self.action = action
+        self.problem = problem
 
     @classmethod
     async def from_custom_id(  # type: ignore[override]
         cls, interaction: discord.Interaction[Any], item: discord.ui.Button[Any], match: re.Match[str], /
     ) -> ActionButton:
-        """Rebuild the button from a pressed custom_id (validated; a malformed one raises)."""
-        return cls(custom_ids.from_match(match), label=item.label or "…", style=item.style)
+        """Rebuild the button from a pressed custom_id; a damaged one becomes a button that says so."""
+        label, style = item.label or "…", item.style
+        try:
+            return cls(custom_ids.from_match(match), label=label, style=style)
+        except custom_ids.CustomIdError as exc:
+            return cls(None, label=label, style=style, custom_id=item.custom_id, problem=str(exc))
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         """Run the button's action through the bot (which answers within Discord's 3 seconds)."""
+        if self.action is None:
+            log.warning("damaged DeskOps button pressed: %s", self.problem)
+            await interaction.response.send_message(
+                "⚠️ This button is damaged or from an old version, so nothing was done. "
+                "Use /ticket show with the ticket number to get working buttons.", ephemeral=True)
+            return
         bot: DeskBot = interaction.client
         await bot.on_button(interaction, self.action)
 
