@@ -182,8 +182,16 @@ def sweep(*, uow: UnitOfWork, desk: Desk, engine: SlaEngine, now: datetime) -> S
     report = SweepReport()
     if not engine.agreements:
         return report
-    with uow:
-        refs = [t.ref for t in _open_tickets(uow, desk, None, None)]
+    with uow:  # a read-only pass first, so tickets with nothing new are never locked
+        refs = []
+        for ticket in _open_tickets(uow, desk, None, None):
+            assert ticket.id is not None
+            events = uow.tickets.events(ticket.id)
+            try:
+                if _new_marks(engine.clocks(events, now), _already_written(events)):
+                    refs.append(ticket.ref)
+            except ValueError:
+                refs.append(ticket.ref)  # reported by the locked pass below
     for ref in refs:
         try:
             _sweep_ticket(uow, desk, engine, ref, now, report)
@@ -203,28 +211,35 @@ def _sweep_ticket(uow: UnitOfWork, desk: Desk, engine: SlaEngine, ref: str, now:
         if ticket is None or ticket.id is None or not ticket.is_open:
             return
         events = uow.tickets.events(ticket.id)
-        written = _already_written(events)
         messages: list[OutboxMessage] = []
-        for status in engine.clocks(events, now):
-            if status.state == ClockState.BREACHED:
-                marks = [100]
-            elif status.is_open:
-                marks = list(status.crossed)
-            else:
-                continue
-            for mark in marks:
-                key = (status.agreement, str(status.clock), status.instance, mark)
-                if key in written:
-                    continue
-                written.add(key)
-                messages += _record(ticket, status, mark, engine.calendar_of(status), desk, now)
-                (report.breaches if mark == 100 else report.warnings).append(f"{ticket.ref} {status.name} {mark}%")
+        for status, mark in _new_marks(engine.clocks(events, now), _already_written(events)):
+            messages += _record(ticket, status, mark, engine.calendar_of(status), desk, now)
+            (report.breaches if mark == 100 else report.warnings).append(f"{ticket.ref} {status.name} {mark}%")
         if not messages:
             return
         uow.tickets.save(ticket)
         for message in messages:
             uow.outbox.add(message)
         uow.commit()
+
+
+def _new_marks(statuses: Sequence[ClockStatus],
+               written: set[tuple[str, str, int, int]]) -> list[tuple[ClockStatus, int]]:
+    """The warnings (threshold %) and breaches (100) the clocks call for that the log does not hold yet.
+
+    A breached clock gets only its breach: warnings a late sweep missed would be noise by then.
+    """
+    marks: list[tuple[ClockStatus, int]] = []
+    for status in statuses:
+        if status.state == ClockState.BREACHED:
+            wanted = [100]
+        elif status.is_open:
+            wanted = list(status.crossed)
+        else:
+            continue
+        key = (status.agreement, str(status.clock), status.instance)
+        marks += [(status, m) for m in wanted if (*key, m) not in written]
+    return marks
 
 
 def _already_written(events: Sequence[DomainEvent]) -> set[tuple[str, str, int, int]]:
