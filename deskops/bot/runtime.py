@@ -149,6 +149,11 @@ class Runtime:
         return runtime
 
     @property
+    def lock(self) -> threading.RLock:
+        """Held by every job run; adapters may hold it around a command to keep jobs out meanwhile."""
+        return self._lock
+
+    @property
     def simulated(self) -> bool:
         """True when the desk runs on a simulated clock (`--clock`)."""
         return isinstance(self.clock, ManualClock)

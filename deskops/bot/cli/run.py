@@ -102,6 +102,7 @@ def run(
                 display_zone=start.tzinfo if start is not None else None,
             ),
             after_command=runtime.deliver_now,
+            guard=runtime.lock,
         )
         if sys.stdin.isatty():
             _banner(output, runtime.config.name, actor, runtime.simulated)

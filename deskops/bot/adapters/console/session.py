@@ -8,6 +8,7 @@ Besides the desk's commands (`/ticket ...`, `/help`) the console has its own:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -61,6 +62,7 @@ class ConsoleSession:
         actor: str,
         clock: ClockControl,
         after_command: Callable[[], object] = lambda: None,
+        guard: AbstractContextManager[object] | None = None,
     ) -> None:
         self.dispatcher = dispatcher
         self.output = output
@@ -68,7 +70,8 @@ class ConsoleSession:
         self.actor = actor
         self.clock = clock
         self.after_command = after_command
-        self._line_no = 0
+        # Held while a line runs, so periodic jobs (on another thread) never write at the same time.
+        self.guard = guard or nullcontext()
 
     def run_lines(self, lines: Iterable[str]) -> None:
         """Run a script: one command per line; `#` comments and blank lines are skipped."""
@@ -89,14 +92,17 @@ class ConsoleSession:
 
     def handle(self, raw: str) -> bool:
         """Run one line; return False when the session should end."""
-        self._line_no += 1
         line = raw.strip()
         if not line or line.startswith("#"):
             return True
         word = line.split(maxsplit=1)[0].lower()
-        rest = line[len(word) :].strip()
         if word in {"/quit", "/exit"}:
             return False
+        with self.guard:
+            self._run(line, word, line[len(word) :].strip())
+        return True
+
+    def _run(self, line: str, word: str, rest: str) -> None:
         if word == "/as":
             self._show(self.switch_user(rest), line)
         elif word == "/whoami":
@@ -111,7 +117,6 @@ class ConsoleSession:
             if word == "/help" and not rest:
                 self.output.info(CONSOLE_HELP)
         self.after_command()
-        return True
 
     def switch_user(self, name: str) -> Reply:
         """`/as alice`: act as someone the desk file lists."""
