@@ -251,6 +251,7 @@ def roster_document(run: PlanRun) -> dict[str, Any]:
             "end": a.shift.end.astimezone(zone).isoformat(),
             "skill": a.skill,
             "paid_hours": a.shift.paid_minutes / 60,
+            "breaks": [[b0.astimezone(zone).isoformat(), b1.astimezone(zone).isoformat()] for b0, b1 in a.shift.breaks],
         })
     return {
         "status": roster.status,

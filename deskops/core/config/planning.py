@@ -43,10 +43,21 @@ def parse_leave(text: str) -> tuple[date, ...]:
 
 
 class BreakConfig(StrictModel):
-    """An unpaid break: how long after the shift start it begins, and how long it lasts."""
+    """An unpaid break: how long after the shift start it begins, and how long it lasts.
+
+    With `latest`, the break may start anywhere from `after` to `latest` (in steps of the planning
+    interval) and the roster picks the start, so breaks are staggered instead of all at once.
+    """
 
     after: Duration
     length: Duration
+    latest: Duration | None = None
+
+    def starts(self, step: timedelta) -> tuple[timedelta, ...]:
+        """Every allowed start offset, `after` first."""
+        last = self.latest if self.latest is not None else self.after
+        count = int((last - self.after) // step) + 1
+        return tuple(self.after + i * step for i in range(count))
 
 
 class ShiftPatternConfig(StrictModel):
@@ -74,7 +85,11 @@ class ShiftPatternConfig(StrictModel):
         if self.length <= timedelta(0) or self.length > timedelta(hours=16):
             raise ValueError("a shift lasts more than zero and at most 16 hours")
         for item in self.breaks:
-            if item.after + item.length > self.length:
+            if item.length <= timedelta(0):
+                raise ValueError("a break must be longer than zero")
+            if item.latest is not None and item.latest < item.after:
+                raise ValueError(f"the break's latest start {item.latest} is before its earliest {item.after}")
+            if max(item.after, item.latest or item.after) + item.length > self.length:
                 raise ValueError(f"the break after {item.after} does not fit inside the {self.length} shift")
         return self
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -78,17 +79,26 @@ def staffing_plan(config: PlanningConfig, grid: Series, volumes: Sequence[float]
 
 
 def shift_patterns(config: PlanningConfig) -> tuple[ShiftPattern, ...]:
-    """The desk file's shift patterns as roster inputs."""
-    return tuple(
-        ShiftPattern(
-            name=name,
-            start=parse_clock(pattern.start),
-            length=pattern.length,
-            breaks=tuple((b.after, b.length) for b in pattern.breaks),
-            weekdays=pattern.weekdays(),
-        )
-        for name, pattern in config.shifts.items()
-    )
+    """The desk file's shift patterns as roster inputs: one variant per allowed placement of the breaks.
+
+    Variants share the pattern's name, and a person works at most one shift a day, so the roster
+    picks one placement; staggered breaks keep the desk covered over lunch.
+    """
+    patterns: list[ShiftPattern] = []
+    for name, pattern in config.shifts.items():
+        choices = [[(start, b.length) for start in b.starts(config.interval)] for b in pattern.breaks]
+        for placement in itertools.product(*choices):
+            ordered = tuple(sorted(placement))
+            if any(a[0] + a[1] > b[0] for a, b in itertools.pairwise(ordered)):
+                continue  # two breaks may not overlap
+            patterns.append(ShiftPattern(
+                name=name,
+                start=parse_clock(pattern.start),
+                length=pattern.length,
+                breaks=ordered,
+                weekdays=pattern.weekdays(),
+            ))
+    return tuple(patterns)
 
 
 def roster_people(config: PlanningConfig, days: Sequence[date], zone: ZoneInfo) -> tuple[Person, ...]:
