@@ -207,3 +207,15 @@ def test_the_migration_creates_exactly_the_escalation_tables_the_models_describe
         diffs = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
     mine = [d for d in diffs if re.search(r"\b(escalations|pages)\b", repr(d))]
     assert mine == []
+
+
+def test_start_due_starts_tickets_changed_since_the_watermark_once(engine: Engine) -> None:  # noqa: F811
+    from deskops.core.services.escalation import start_due
+
+    first = open_ticket(engine, at=T0)
+    second = open_ticket(engine, at=T0 + timedelta(minutes=2))
+    report = start_due(uow=uow(engine), desk=DESK, since=T0 + timedelta(minutes=1), now=T0 + timedelta(minutes=3))
+    assert [ref for ref, *_ in report.fired] == [second]  # only the ticket opened after the watermark
+    again = start_due(uow=uow(engine), desk=DESK, since=T0 - timedelta(hours=1), now=T0 + timedelta(minutes=3))
+    assert [ref for ref, *_ in again.fired] == [first]  # the other one already escalates: left alone
+    assert len(events(engine, EventType.ESCALATION_STARTED)) == 2

@@ -87,7 +87,7 @@ def _open_and_start(db: Engine, count: int, at: datetime = T0) -> list[str]:
         ).ticket.ref
         for i in range(count)
     ]
-    start_due(uow=SqlEscalationUnitOfWork(db), desk=DESK, tickets=refs, now=at)
+    start_due(uow=SqlEscalationUnitOfWork(db), desk=DESK, since=at - timedelta(minutes=1), now=at)
     return refs
 
 

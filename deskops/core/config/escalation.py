@@ -2,7 +2,8 @@
 
 ```yaml
 escalation:
-  major_incident: {policy: major-incident, priorities: [P1]}   # P1 or /incident declare → this policy
+  major_incident: {policy: major-incident, priorities: [P1]}   # P1 or /ticket major → this policy
+  oncall: {network: network-oncall}   # `role: oncall` pages this schedule for the network group
   policies:                         # the first policy whose `match` fits a ticket applies
     major-incident:
       repeat: 2                     # run the timed chain twice more while nobody acknowledges
@@ -37,8 +38,10 @@ from deskops.core.config.base import Duration, StrictModel
 from deskops.core.config.calendars import weekly_windows
 from deskops.core.config.oncall import known_zone
 
-TargetRole = Literal["manager", "assignee", "group"]
-"""manager: the ticket group's manager; assignee: the person holding the ticket; group: its members."""
+TargetRole = Literal["oncall", "manager", "assignee", "group"]
+"""oncall: who is on call for the ticket's group (`escalation.oncall`), else its members; manager: the
+group's manager; assignee: the person holding the ticket; group: the group's members. A ticket
+without a group counts as the first 1st-level group's."""
 
 DEFAULT_REPEAT_AFTER = timedelta(minutes=10)
 """Pause after the last timed step before a repeating chain starts again, unless `repeat_after` says."""
@@ -61,7 +64,7 @@ class TargetConfig(StrictModel):
         if len(given) != 1:
             raise ValueError(
                 "name exactly one target: {schedule: NAME}, {user: PERSON}, {group: GROUP} "
-                f"or {{role: manager|assignee|group}} (got {', '.join(given) or 'none'})"
+                f"or {{role: oncall|manager|assignee|group}} (got {', '.join(given) or 'none'})"
             )
         return self
 
@@ -73,9 +76,8 @@ class TargetConfig(StrictModel):
             return self.user
         if self.group:
             return f"group {self.group}"
-        return {"manager": "the group's manager", "assignee": "the assignee", "group": "the ticket's group"}[
-            self.role or "group"
-        ]
+        return {"oncall": "the group's on-call", "manager": "the group's manager", "assignee": "the assignee",
+                "group": "the ticket's group"}[self.role or "group"]
 
 
 class SlaThreshold(StrictModel):
@@ -206,10 +208,12 @@ class MajorIncidentConfig(StrictModel):
 
 
 class EscalationConfig(StrictModel):
-    """The escalation section: named policies (first match wins) and the major-incident policy."""
+    """The escalation section: named policies (first match wins), the major-incident policy, and which
+    schedule is each group's on-call (`role: oncall`)."""
 
     policies: dict[str, PolicyConfig] = {}
     major_incident: MajorIncidentConfig | None = None
+    oncall: dict[str, str] = {}
 
     @model_validator(mode="after")
     def _major_policy_exists(self) -> Self:
@@ -224,6 +228,12 @@ def escalation_reference_problems(
 ) -> list[str]:
     """Every schedule, person and group a policy names must exist; each problem starts with its path."""
     problems: list[str] = []
+    for group, schedule in escalation.oncall.items():
+        if group not in groups:
+            problems.append(f"escalation.oncall.{group}: unknown group {group!r} (known: {', '.join(sorted(groups))})")
+        if schedule not in schedules:
+            listed = ", ".join(sorted(schedules)) or "none defined"
+            problems.append(f"escalation.oncall.{group}: unknown schedule {schedule!r} (known: {listed})")
     for name, policy in escalation.policies.items():
         for i, step in enumerate(policy.steps):
             path = f"escalation.policies.{name}.steps[{i}]"

@@ -76,6 +76,10 @@ class EscalationRepository(Protocol):
         """The pages of the ticket's escalation, oldest first."""
         ...
 
+    def changed_tickets(self, since: datetime, until: datetime, types: tuple[str, ...]) -> list[str]:
+        """Refs of tickets with events of `types` in `(since, until]`."""
+        ...
+
     def settle_pages(self, ticket_id: int, generation: int, *, acknowledged_by: str | None, at: datetime) -> int:
         """Mark pages acknowledged/cancelled; withdraw undelivered page messages; how many were withdrawn."""
         ...
@@ -84,4 +88,7 @@ class EscalationRepository(Protocol):
 class EscalationUnitOfWork(UnitOfWork, Protocol):
     """A unit of work that also holds the escalation repository."""
 
-    escalations: EscalationRepository
+    @property
+    def escalations(self) -> EscalationRepository:
+        """The escalation rows and pages, in this unit's transaction."""
+        ...

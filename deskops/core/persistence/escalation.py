@@ -24,7 +24,7 @@ from sqlmodel import Field, SQLModel, col
 from deskops.core.escalation.engine import EscalationState, EscalationStatus
 from deskops.core.escalation.policy import PolicySnapshot
 from deskops.core.escalation.records import PAGE_KIND, EscalationRecord, Page
-from deskops.core.persistence.tables import OutboxRow, TicketRow
+from deskops.core.persistence.tables import OutboxRow, TicketEventRow, TicketRow
 from deskops.core.persistence.types import UTCDateTime
 from deskops.core.persistence.uow import SqlUnitOfWork
 from deskops.core.ports import OutboxMessage
@@ -231,6 +231,17 @@ class SqlEscalationRepository:
         self._session.flush()
         return int(getattr(withdrawn, "rowcount", 0) or 0)
 
+    def changed_tickets(self, since: datetime, until: datetime, types: tuple[str, ...]) -> list[str]:
+        """Refs of tickets with events of `types` in `(since, until]` (reads the log's time index)."""
+        rows = self._session.execute(
+            select(col(TicketRow.ref))
+            .join(TicketEventRow, col(TicketEventRow.ticket_id) == col(TicketRow.id))
+            .where(col(TicketEventRow.occurred_at) > since, col(TicketEventRow.occurred_at) <= until)
+            .where(col(TicketEventRow.type).in_(types))
+            .distinct()
+        ).scalars()
+        return sorted(rows)
+
     def _row(self, ticket_id: int) -> EscalationRow:
         # populate_existing: a conditional UPDATE above bypassed the session's copy of the row
         statement = select(EscalationRow).where(col(EscalationRow.ticket_id) == ticket_id)
@@ -252,6 +263,11 @@ class SqlEscalationUnitOfWork(SqlUnitOfWork):
     """The SQL unit of work with the escalation repository joined to its session."""
 
     escalations: SqlEscalationRepository
+
+    @classmethod
+    def like(cls, other: SqlUnitOfWork) -> SqlEscalationUnitOfWork:
+        """A unit of work on the same database as `other` (e.g. the one a command context hands out)."""
+        return cls(other._engine)
 
     def __enter__(self) -> SqlEscalationUnitOfWork:
         """Open the session and the repositories, escalations included."""

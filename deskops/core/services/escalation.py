@@ -32,7 +32,14 @@ from deskops.core.events import EventType, RecordedEvent
 from deskops.core.ports import OutboxMessage
 from deskops.core.services.context import Desk
 from deskops.core.services.notifications import messages_for
-from deskops.core.services.paging import NOTIFY_KIND, SYSTEM_ACTOR, page_message, record_event, resolve_target
+from deskops.core.services.paging import (
+    NOTIFY_KIND,
+    SYSTEM_ACTOR,
+    owning_group,
+    page_message,
+    record_event,
+    resolve_target,
+)
 from deskops.core.tickets import Ticket
 
 SlaDue = Callable[[Ticket, list[RecordedEvent], datetime], Mapping[SlaKey, datetime]]
@@ -106,7 +113,8 @@ def _fire(uow: EscalationUnitOfWork, desk: Desk, ticket: Ticket, record: Escalat
                                         text=f"{ticket.ref} ({ticket.priority or 'no priority'}) needs attention: "
                                              f"{reason}. “{ticket.title}”"))
         return people
-    recipients = people or ((f"group:{ticket.group}",) if ticket.group else ())
+    fallback = owning_group(desk, ticket)
+    recipients = people or ((f"group:{fallback}",) if fallback else ())
     record_event(ticket, EventType.PAGE_SENT, SYSTEM_ACTOR, now, step=due.key, cycle=due.cycle,
                  target=target.describe(), recipients=list(recipients),
                  reason=reason if people else f"{reason}; nobody on call, so the group's queue is paged")
@@ -116,7 +124,8 @@ def _fire(uow: EscalationUnitOfWork, desk: Desk, ticket: Ticket, record: Escalat
         uow.escalations.queue(page_message(ticket, person=person, generation=record.generation, step=due.key,
                                            now=now, kind=PAGE_KIND,
                                     text=f"PAGE {ticket.ref} ({ticket.priority or 'no priority'}): “{ticket.title}” "
-                                         f"— acknowledge or escalate."))
+                                         f"— /page ack {ticket.ref} to take it, /ticket escalate {ticket.ref} "
+                                         f"to pass it on."))
     return recipients
 
 
@@ -222,13 +231,17 @@ _STARTERS = (EventType.TICKET_OPENED, EventType.PRIORITY_CHANGED, EventType.TICK
              EventType.TICKET_ASSIGNED)
 
 
-def start_due(*, uow: EscalationUnitOfWork, desk: Desk, tickets: list[str], now: datetime,
-              sla_due: SlaDue | None = None) -> SweepReport:
-    """Start escalations for the given tickets (refs of recently opened/changed ones) where a policy fits."""
+def start_due(*, uow: EscalationUnitOfWork, desk: Desk, since: datetime, now: datetime,
+              sla_due: SlaDue | None = None, tickets: list[str] | None = None) -> SweepReport:
+    """Start escalations where a policy now fits: tickets opened, reprioritised, reassigned or reopened
+    in `(since, now]` (or exactly the `tickets` given). Idempotent: a ticket already escalating under
+    the fitting policy is left alone."""
     now = ensure_utc(now)
     report = SweepReport()
     with uow:
-        for ref in tickets:
+        refs = tickets if tickets is not None else uow.escalations.changed_tickets(
+            ensure_utc(since), now, tuple(t.value for t in _STARTERS))
+        for ref in refs:
             ticket = uow.tickets.get(ref)
             if ticket is None or ticket.id is None:
                 continue
@@ -236,11 +249,6 @@ def start_due(*, uow: EscalationUnitOfWork, desk: Desk, tickets: list[str], now:
                 _save(uow, desk, ticket, now)
         uow.commit()
     return report
-
-
-def starter_event_types() -> tuple[EventType, ...]:
-    """The events after which a ticket's escalation may need to start or change policy."""
-    return _STARTERS
 
 
 def escalate(*, uow: EscalationUnitOfWork, desk: Desk, actor: str, ref: str, now: datetime,

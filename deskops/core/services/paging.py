@@ -48,6 +48,14 @@ def record_event(ticket: Ticket, type: EventType, actor: str, at: datetime, **pa
     ticket._record(type, actor, at, **payload)
 
 
+def owning_group(desk: Desk, ticket: Ticket) -> str | None:
+    """The ticket's group, or the first 1st-level group for a ticket nobody has routed yet."""
+    groups = desk.config.groups
+    if ticket.group in groups:
+        return ticket.group
+    return next((name for name, group in groups.items() if group.level == 1), None)
+
+
 def resolve_target(target: TargetConfig, *, desk: Desk, ticket: Ticket, at: datetime) -> list[str]:
     """The people a target reaches at `at` (schedules answer who is on call then); may be empty."""
     config = desk.config
@@ -55,15 +63,20 @@ def resolve_target(target: TargetConfig, *, desk: Desk, ticket: Ticket, at: date
         return list(Schedule.from_config(target.schedule, config.schedules[target.schedule]).who(at).people)
     if target.user is not None:
         return [target.user]
-    group_name = target.group or (ticket.group if target.role in ("group", "manager") else None)
     if target.role == "assignee":
         return [ticket.assignee] if ticket.assignee else []
+    group_name = target.group or owning_group(desk, ticket)
+    if target.role == "oncall" and group_name in config.escalation.oncall:
+        schedule = config.escalation.oncall[group_name]
+        on_call = Schedule.from_config(schedule, config.schedules[schedule]).who(at).people
+        if on_call:
+            return list(on_call)
     group = config.groups.get(group_name) if group_name else None
     if group is None:
         return []
     if target.role == "manager":
         return [group.manager] if group.manager else []
-    return list(group.members)
+    return list(group.members)  # role group or oncall without a schedule (or a gap in it): the members
 
 
 def page_actions(ticket: Ticket) -> list[dict[str, Any]]:
