@@ -93,6 +93,22 @@ def _merge(windows: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return merged
 
 
+def known_zone(value: str) -> str:
+    """Check that `value` is an IANA time zone name; the message says what to write instead."""
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown time zone {value!r}; use an IANA name like Europe/Zurich") from exc
+    return value
+
+
+def window_lists(value: object) -> object:
+    """Accept one window written as a string (`mon-fri: "08:00-17:00"`) as a list of one (a `before` validator)."""
+    if isinstance(value, dict):
+        return {key: (w,) if isinstance(w, str) else w for key, w in value.items()}
+    return value
+
+
 @cache
 def _supported_countries() -> dict[str, dict[str, str]]:
     """Country code → {SUBDIVISION IN CAPITALS: the code as the `holidays` package spells it}."""
@@ -160,20 +176,13 @@ class CalendarConfig(StrictModel):
 
     @field_validator("timezone")
     @classmethod
-    def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r}; use an IANA name like Europe/Zurich") from exc
-        return value
+    def _zone(cls, value: str) -> str:
+        return known_zone(value)
 
     @field_validator("hours", mode="before")
     @classmethod
     def _single_window(cls, value: object) -> object:
-        # `mon-fri: "08:00-17:00"` is a natural way to write one window: accept it as a list of one
-        if isinstance(value, dict):
-            return {key: (w,) if isinstance(w, str) else w for key, w in value.items()}
-        return value
+        return window_lists(value)
 
     @field_validator("hours")
     @classmethod
