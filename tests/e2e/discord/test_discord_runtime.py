@@ -96,3 +96,67 @@ def test_a_refused_token_stops_start_up_with_what_to_do(tmp_path: Path) -> None:
             apply_endpoints(previous)
 
     run(scenario)
+
+
+def test_open_page_acknowledge_and_resolve_through_discord(tmp_path: Path) -> None:
+    """The shared scenario: a P1 opened in Discord pages the on-call by DM; Acknowledge there; resolve."""
+    people = ("alice", "bob", "carol", "dave", "erin")
+    fake = build_fake(people)
+
+    async def scenario() -> None:
+        await fake.start()
+        previous = current_endpoints()
+        users = {u["username"]: u for u in fake.users.values() if not u.get("bot")}
+        config = _desk_file(tmp_path, {name: users[name]["id"] for name in people})
+        runtime = Runtime.build(Settings.from_env(_environ(fake, tmp_path, fake.token), config_path=config))
+        if runtime.dispatcher.registry.get("page.ack") is None:
+            runtime.stop()
+            await fake.stop()
+            apply_endpoints(previous)
+            pytest.skip("the escalation area's page.ack command is not registered in this tree yet")
+        try:
+            await asyncio.to_thread(runtime.start_platforms)
+            help_id = next(c["id"] for c in fake.channels.values() if c.get("name") == "help")
+            options = [{"name": "title", "type": 3, "value": "Site offline"},
+                       {"name": "urgency", "type": 3, "value": "high"}, {"name": "impact", "type": 3, "value": "high"}]
+            opened = await fake.slash_command(users["dave"], help_id, "ticket",
+                                              [{"name": "open", "type": 1, "options": options}])
+            await fake.wait_for_call("POST", rf"/interactions/{opened.id}/")
+            thread = await fake.wait_for(lambda: next((c for c in fake.channels.values() if c["type"] == 11), None))
+            ref = thread["name"].split(" ")[0]
+            await asyncio.to_thread(runtime.tick)  # the escalation sweep pages the on-call person
+            await asyncio.to_thread(runtime.deliver_now)
+
+            def page() -> dict[str, Any] | None:
+                for message in fake.messages.values():
+                    labels = [b.get("label") for row in message.get("components") or [] for b in row["components"]]
+                    if fake.channels.get(message["channel_id"], {}).get("type") == 1 and "Acknowledge" in labels:
+                        return message
+                return None
+
+            paged = await fake.wait_for(page)
+            on_call = fake.channels[paged["channel_id"]]["recipients"][0]
+            ack = next(b["custom_id"] for row in paged["components"] for b in row["components"]
+                       if b["label"] == "Acknowledge")
+            press = await fake.click(on_call, paged["id"], ack)
+            callback = await fake.wait_for_call("POST", rf"/interactions/{press.id}/")
+            assert callback.body["type"] == 7, "the page DM is updated in place"
+            [embed] = callback.body["data"]["embeds"]
+            assert embed["title"] == "Acknowledged" and "paging stopped" in embed["description"]
+            status = runtime.dispatcher.dispatch(Command("ticket.escalation", Actor("alice"), {"ref": ref}))
+            assert status.ok and on_call["global_name"].split()[0] in str(status.to_json()), status.to_json()
+
+            resolve = next(b["custom_id"] for row in fake.messages[thread["id"]]["components"]
+                           for b in row["components"] if b["label"] == "Resolve")
+            asked = await fake.click(on_call, thread["id"], resolve)
+            form = await fake.wait_for_call("POST", rf"/interactions/{asked.id}/")
+            done = await fake.submit_modal(on_call, thread["id"], form.body["data"]["custom_id"], {"code": "fixed"})
+            await fake.wait_for_call("POST", rf"/interactions/{done.id}/")
+            shown = runtime.dispatcher.dispatch(Command("ticket.show", Actor("alice"), {"ref": ref}))
+            assert shown.data["ticket"]["state"] == "resolved"
+        finally:
+            await asyncio.to_thread(runtime.stop)
+            await fake.stop()
+            apply_endpoints(previous)
+
+    run(scenario)
