@@ -118,7 +118,7 @@ def _print_table(title: str, columns: list[str], rows: list[list[str]]) -> None:
 
     table = Table(title=title)
     for i, column in enumerate(columns):
-        table.add_column(column, justify="left" if i == 0 else "right")
+        table.add_column(column, justify="left" if i == 0 else "right", no_wrap=i == 0)
     for row in rows:
         table.add_row(*row)
     Console().print(table)
