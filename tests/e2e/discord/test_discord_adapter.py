@@ -280,3 +280,23 @@ def test_a_direct_message_opens_a_ticket_and_thread_messages_become_comments(tmp
 
     run(scenario)
     assert desk.tickets["INC-1"].comments == ["Bring it to the IT desk at 2pm"]
+
+
+def test_in_a_forum_channel_each_ticket_is_a_post_whose_first_message_is_the_card(tmp_path: Path) -> None:
+    desk = TinyDesk()
+
+    async def scenario() -> None:
+        async with running_bot(desk, tmp_path / "d.db", forum=True) as world:
+            await _open_ticket(world)
+            created = await world.fake.wait_for_call("POST", rf"^/channels/{world.triage_channel['id']}/threads$")
+            assert created.body["name"].startswith("INC-1 ")
+            assert created.body["message"]["embeds"][0]["title"] == "INC-1 · VPN drops every hour"
+            post = next(c for c in world.fake.channels.values() if c.get("type") == 11)
+            [card] = world.fake.channel_messages(post["id"])
+            assign = card["components"][0]["components"][0]["custom_id"]
+            press = await world.fake.click(world.users["alice"], card["id"], assign)
+            callback = await world.fake.wait_for_call("POST", rf"/interactions/{press.id}/")
+            assert callback.body["type"] == 7
+
+    run(scenario)
+    assert desk.tickets["INC-1"].assignee == "alice"
