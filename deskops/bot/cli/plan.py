@@ -380,11 +380,11 @@ def roster(
     cov = document["coverage"]
     typer.echo(f"coverage: {cov['required_person_intervals']} person-intervals required, "
                f"{cov['under_person_intervals']} short, {cov['over_person_intervals']} surplus")
-    shown = 20  # a long list belongs in --json or the chart; the table stays readable
+    shown = 0 if person is not None else 20  # one person's view; a long list belongs in --json or the chart
     for gap in document["uncovered"][:shown]:
         typer.echo(f"uncovered: {gap['start'][:16]} – {gap['end'][11:16]}  {gap['skill']}: "
                    f"{gap['rostered']} of {gap['required']} rostered")
-    if len(document["uncovered"]) > shown:
+    if person is None and len(document["uncovered"]) > shown:
         typer.echo(f"… and {len(document['uncovered']) - shown} more uncovered spans (see --json or --charts)")
     for path in written:
         typer.echo(f"chart: {path}")
