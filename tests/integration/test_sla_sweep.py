@@ -85,6 +85,18 @@ def test_a_late_first_sweep_writes_the_breach_without_a_flood_of_warnings(engine
     ]
 
 
+def test_a_breach_just_before_the_resolution_is_still_written_once(engine: Engine) -> None:  # noqa: F811
+    ref = _open(engine)
+    services.resolve(uow=SqlUnitOfWork(engine), desk=DESK, actor="alice", ref=ref, resolution_code="fixed",
+                     now=T0 + timedelta(minutes=61, seconds=30))  # fmt: skip
+    _run(engine, T0 + timedelta(minutes=62))  # the sweep at 61 min... was late: the ticket is resolved now
+    _run(engine, T0 + timedelta(minutes=63))
+    events, _ = _sla_rows(engine)
+    assert [(t, p["clock"]) for t, p in events] == [("SlaBreached", "response")]
+    _run(engine, T0 + timedelta(days=2))  # long after: nothing more, and no warning for the stopped clock
+    assert len(_sla_rows(engine)[0]) == 1
+
+
 def test_concurrent_sweeps_write_each_mark_once(engine: Engine) -> None:  # noqa: F811
     _open(engine)
     at = T0 + timedelta(minutes=50)

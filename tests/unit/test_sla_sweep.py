@@ -32,7 +32,8 @@ class _Tickets:
         self.saved: list[str] = []
 
     def find(self, query: Any) -> tuple[list[Ticket], int]:
-        return list(self.by_ref.values()), 2
+        found = [t for t in self.by_ref.values() if t.state in query.states]
+        return found, len(found)
 
     def get(self, ref: str, *, for_update: bool = False) -> Ticket | None:
         return self.by_ref.get(ref)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from deskops.core.access import require_agent, require_see
@@ -25,7 +25,7 @@ from deskops.core.ports import OutboxMessage, TicketQuery, UnitOfWork
 from deskops.core.services.context import Desk
 from deskops.core.services.paging import record_event
 from deskops.core.sla.clocks import ClockState, ClockStatus, calendars_from_config, evaluate_events, threshold_instant
-from deskops.core.tickets import OPEN_STATES, Ticket
+from deskops.core.tickets import OPEN_STATES, Ticket, TicketState
 
 SWEEP_ACTOR = "sla"
 """The actor of the events the sweep writes."""
@@ -34,6 +34,9 @@ WARNING_KIND = "sla.warning"
 BREACH_KIND = "sla.breached"
 SCAN_LIMIT = 10_000
 """Most open tickets one sweep or at-risk list looks at."""
+FINISHED_LOOKBACK = timedelta(days=1)
+"""How long after a ticket is finished the sweep still writes a breach it missed (sweeps run every minute)."""
+FINISHED_STATES = (TicketState.RESOLVED, TicketState.CLOSED, TicketState.CANCELLED)
 
 
 class SlaEngine:
@@ -184,7 +187,7 @@ def sweep(*, uow: UnitOfWork, desk: Desk, engine: SlaEngine, now: datetime) -> S
         return report
     with uow:  # a read-only pass first, so tickets with nothing new are never locked
         refs = []
-        for ticket in _open_tickets(uow, desk, None, None):
+        for ticket in [*_open_tickets(uow, desk, None, None), *_recently_finished(uow, now)]:
             assert ticket.id is not None
             events = uow.tickets.events(ticket.id)
             try:
@@ -208,7 +211,7 @@ def _sweep_ticket(uow: UnitOfWork, desk: Desk, engine: SlaEngine, ref: str, now:
                   report: SweepReport) -> None:
     with uow:
         ticket = uow.tickets.get(ref, for_update=True)
-        if ticket is None or ticket.id is None or not ticket.is_open:
+        if ticket is None or ticket.id is None:
             return
         events = uow.tickets.events(ticket.id)
         messages: list[OutboxMessage] = []
@@ -292,6 +295,14 @@ def _recipients(ticket: Ticket, desk: Desk, *, breach: bool) -> list[str]:
     if breach and group is not None and group.manager and group.manager not in people:
         people.append(group.manager)
     return people
+
+
+def _recently_finished(uow: UnitOfWork, now: datetime) -> list[Ticket]:
+    """Tickets resolved, closed or cancelled within `FINISHED_LOOKBACK`: a clock that breached just
+    before the ticket was finished still gets its breach written."""
+    query = TicketQuery(states=FINISHED_STATES, sort="updated", limit=SCAN_LIMIT)
+    tickets, _ = uow.tickets.find(query)
+    return [t for t in tickets if t.updated_at is not None and t.updated_at >= now - FINISHED_LOOKBACK]
 
 
 def _open_tickets(uow: UnitOfWork, desk: Desk, viewer: str | None, group: str | None) -> list[Ticket]:
