@@ -111,6 +111,7 @@ class FakeDiscord:
         self.users: dict[str, dict[str, Any]] = {}
         self.commands: list[dict[str, Any]] = []
         self.reactions: list[tuple[str, str, str]] = []
+        self.member_roles: dict[str, set[str]] = {}
         ready = load_payload("ready")
         self.bot_user: dict[str, Any] = ready["user"]
         self.application_id: str = ready["application"]["id"]
@@ -189,11 +190,18 @@ class FakeDiscord:
         self.channels[channel["id"]] = channel
         return channel
 
+    def add_role(self, name: str) -> dict[str, Any]:
+        """Create a guild role (sent in GUILD_CREATE) and return it."""
+        role = dict(self.guild["roles"][0], id=self.snowflake(), name=name, position=len(self.guild["roles"]),
+                    permissions="0", mentionable=True)
+        self.guild["roles"].append(role)
+        return role
+
     def _member(self, user: dict[str, Any], roles: list[str] | None = None) -> dict[str, Any]:
         member = load_payload("guild_member")
         keys = ("id", "username", "discriminator", "global_name", "avatar", "public_flags")
         member["user"] = {k: user[k] for k in keys}
-        member["roles"] = roles or []
+        member["roles"] = roles if roles is not None else sorted(self.member_roles.get(user["id"], set()))
         return member
 
     # ---- what users do ---------------------------------------------------------------------
@@ -471,6 +479,10 @@ class FakeDiscord:
             ("PUT", rf"/applications/{app}(/guilds/(?P<guild_id>\d+))?/commands", self._put_commands),
             ("GET", rf"/applications/{app}(/guilds/(?P<guild_id>\d+))?/commands", self._get_commands),
             ("GET", r"/channels/(?P<channel_id>\d+)", self._get_channel),
+            ("GET", r"/guilds/(?P<guild_id>\d+)/members/(?P<user_id>\d+)", self._get_member),
+            ("PUT", r"/guilds/(?P<guild_id>\d+)/members/(?P<user_id>\d+)/roles/(?P<role_id>\d+)", self._put_role),
+            ("DELETE", r"/guilds/(?P<guild_id>\d+)/members/(?P<user_id>\d+)/roles/(?P<role_id>\d+)",
+             self._delete_role),
             ("POST", r"/channels/(?P<channel_id>\d+)/messages", self._create_message),
             ("GET", r"/channels/(?P<channel_id>\d+)/messages/(?P<message_id>\d+)", self._get_message),
             ("PATCH", r"/channels/(?P<channel_id>\d+)/messages/(?P<message_id>\d+)", self._edit_message),
@@ -530,6 +542,24 @@ class FakeDiscord:
 
     async def _get_commands(self, request: web.Request, body: Any, guild_id: str | None = None) -> web.Response:
         return _json(self.commands)
+
+    async def _get_member(self, request: web.Request, body: Any, guild_id: str, user_id: str) -> web.Response:
+        user = self.users.get(user_id)
+        if guild_id != self.guild["id"] or user is None:
+            return _error(404, 10007, "Unknown Member")
+        return _json(self._member(user))
+
+    async def _put_role(self, request: web.Request, body: Any, guild_id: str, user_id: str,
+                        role_id: str) -> web.Response:
+        if user_id not in self.users or role_id not in {r["id"] for r in self.guild["roles"]}:
+            return _error(404, 10011, "Unknown Role")
+        self.member_roles.setdefault(user_id, set()).add(role_id)
+        return web.Response(status=204)
+
+    async def _delete_role(self, request: web.Request, body: Any, guild_id: str, user_id: str,
+                           role_id: str) -> web.Response:
+        self.member_roles.get(user_id, set()).discard(role_id)
+        return web.Response(status=204)
 
     async def _get_channel(self, request: web.Request, body: Any, channel_id: str) -> web.Response:
         channel = self.channels.get(channel_id)

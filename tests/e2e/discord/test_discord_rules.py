@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -9,10 +10,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from deskops.bot.adapters.discord import custom_ids
+from deskops.bot.adapters.discord.oncall_role import OnCallRole, on_call_now
 from deskops.bot.adapters.discord.render import DESCRIPTION_LIMIT, render
 from deskops.bot.adapters.discord.settings import DiscordSettings
 from deskops.bot.commands.model import Action, Field, Reply
-from tests.e2e.discord.harness import run, running_bot
+from deskops.bot.config_loader import load_config
+from tests.e2e.discord.harness import build_fake, run, running_bot
 from tests.e2e.discord.tiny_desk import TinyDesk
 
 
@@ -99,3 +102,36 @@ def test_rendering_keeps_within_discord_limits() -> None:
         assert len({b.custom_id for b in rendered.view.children}) == 25  # type: ignore[attr-defined]
 
     run(scenario)
+
+
+def test_the_on_call_role_follows_who_is_on_call_also_after_a_restart(tmp_path: Path) -> None:
+    desk = TinyDesk()
+    fake = build_fake()
+    role = fake.add_role("On call")
+    ids = {u["username"]: u["id"] for u in fake.users.values()}
+
+    async def scenario() -> None:
+        await fake.start()
+        try:
+            async with running_bot(desk, tmp_path / "d.db", fake=fake) as world:
+                sync = OnCallRole(world.bot, int(role["id"]), ["alice", "bob", "nelly"])
+                assert await sync.sync({"alice"}) == ({int(ids["alice"])}, set())
+                assert await sync.sync({"bob"}) == ({int(ids["bob"])}, {int(ids["alice"])})
+                assert await sync.sync({"bob"}) == (set(), set()), "nothing to change, nothing sent"
+            assert fake.member_roles == {ids["alice"]: set(), ids["bob"]: {role["id"]}}
+            async with running_bot(desk, tmp_path / "d.db", fake=fake) as world:  # restarted: finds bob's role
+                sync = OnCallRole(world.bot, int(role["id"]), ["alice", "bob", "nelly"])
+                assert await sync.sync({"nelly"}) == ({int(ids["nelly"])}, {int(ids["bob"])})
+            assert fake.member_roles[ids["nelly"]] == {role["id"]} and not fake.member_roles[ids["bob"]]
+        finally:
+            await fake.stop()
+
+    run(scenario)
+
+
+def test_an_unknown_on_call_schedule_is_named() -> None:
+    config = load_config(Path(__file__).resolve().parents[3] / "config" / "desk.yaml")
+    with pytest.raises(ValueError, match="unknown schedules \\['night-shift'\\]"):
+        on_call_now(config, datetime(2026, 12, 3, 12, tzinfo=UTC), ["night-shift"])
+    people = on_call_now(config, datetime(2026, 12, 25, 12, tzinfo=UTC), ["network-oncall"])
+    assert people == {"carol"}, "the holiday override in the example desk file"

@@ -9,12 +9,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from deskops.bot.adapters.discord.bot import DeskBot, DeskPort
 from deskops.bot.adapters.discord.deliverer import DiscordDeliverer
 from deskops.bot.adapters.discord.endpoints import apply_endpoints
+from deskops.bot.adapters.discord.oncall_role import OnCallRole, on_call_now
 from deskops.bot.adapters.discord.people import DiscordPeople
 from deskops.bot.adapters.discord.settings import DiscordSettings
 
@@ -22,6 +23,8 @@ log = logging.getLogger(__name__)
 
 READY_TIMEOUT = 60.0
 PURGE_EVERY = timedelta(hours=1)
+ROLE_EVERY = timedelta(minutes=1)
+ROLE_SYNC_TIMEOUT = 60.0
 
 
 class DiscordHandle:
@@ -90,7 +93,12 @@ def run_bot(desk: DeskPort, settings: DiscordSettings, *, engine: Any, clock: An
 
 def start(runtime: Any) -> DiscordHandle:
     """The runtime's hook: settings from the environment, the desk's dispatcher, and the outbox deliverer."""
-    settings = DiscordSettings.from_env(runtime.environ)
+    try:
+        settings = DiscordSettings.from_env(runtime.environ)
+        if settings is not None and settings.oncall_role is not None:
+            on_call_now(runtime.config, runtime.clock.now(), settings.oncall_schedules)  # unknown schedule: say now
+    except ValueError as exc:
+        raise RuntimeError(f"Discord settings: {exc}") from None
     if settings is None:
         raise RuntimeError("DISCORD_TOKEN is not set")
     handle = run_bot(runtime.dispatcher, settings, engine=runtime.engine, clock=runtime.clock,
@@ -100,6 +108,14 @@ def start(runtime: Any) -> DiscordHandle:
     # Claimed intents only matter while a repeat can still arrive; old keys are dropped hourly.
     runtime.jobs.add("discord.purge", PURGE_EVERY, lambda _ctx, now: intents_log.purge(now),
                      "forget Discord interactions older than two days")
+    if settings.oncall_role is not None:
+        role = OnCallRole(handle.bot, settings.oncall_role, runtime.config.people)
+
+        def sync_role(_ctx: object, now: datetime) -> None:
+            people = on_call_now(runtime.config, now, settings.oncall_schedules)
+            asyncio.run_coroutine_threadsafe(role.sync(people), handle.loop).result(ROLE_SYNC_TIMEOUT)
+
+        runtime.jobs.add("discord.oncall_role", ROLE_EVERY, sync_role, "give the on-call role to who is on call")
     return handle
 
 

@@ -22,6 +22,8 @@ class DiscordSettings:
     default_ticket_channel: int | None = None
     intake_emoji: str = DEFAULT_INTAKE_EMOJI
     oncall_role: int | None = None
+    oncall_schedules: tuple[str, ...] = ()
+    """Schedules whose on-call people hold `oncall_role` (all schedules when empty)."""
     message_content: bool = True
     sync_commands: bool = True
     defer_after: float = 1.5
@@ -60,6 +62,7 @@ class DiscordSettings:
             default_ticket_channel=_optional_snowflake(env, "DISCORD_TICKET_CHANNEL"),
             intake_emoji=env.get("DISCORD_INTAKE_EMOJI", "").strip() or DEFAULT_INTAKE_EMOJI,
             oncall_role=_optional_snowflake(env, "DISCORD_ONCALL_ROLE"),
+            oncall_schedules=tuple(n.strip() for n in env.get("DISCORD_ONCALL_SCHEDULES", "").split(",") if n.strip()),
             message_content=env.get("DISCORD_MESSAGE_CONTENT", "1").strip() not in {"0", "false", "no"},
         )
 
