@@ -39,6 +39,7 @@ from deskops.core.config.agreements import (
     select_agreements,
     state_matches,
 )
+from deskops.core.config.calendars import CalendarConfig
 from deskops.core.events import DomainEvent, EventType
 
 _ZERO = timedelta(0)
@@ -232,7 +233,7 @@ def evaluate(
     for name, agreement in selected:
         calendar = calendars[agreement.calendar]
         for clock in ClockName:
-            for instance, span in _spans(timeline, agreement, clock, now):
+            for instance, span in _spans(timeline, agreement, clock):
                 status = _clock(timeline, name, agreement, calendar, clock, span, now, instance)
                 if status is not None:
                     statuses.append(status)
@@ -250,16 +251,9 @@ def evaluate_events(
     return evaluate(timeline_from_events(events, until=now), agreements=agreements, calendars=calendars, now=now)
 
 
-def calendars_from_config(sections: Mapping[str, object]) -> dict[str, BusinessCalendar]:
+def calendars_from_config(sections: Mapping[str, CalendarConfig]) -> dict[str, BusinessCalendar]:
     """Build every `BusinessCalendar` of the desk file's `calendars` section (build once, reuse: they cache)."""
-    from deskops.core.config.calendars import CalendarConfig
-
-    result: dict[str, BusinessCalendar] = {}
-    for name, section in sections.items():
-        if not isinstance(section, CalendarConfig):
-            raise TypeError(f"calendar {name!r} is not a CalendarConfig")
-        result[name] = BusinessCalendar.from_config(section, name=name)
-    return result
+    return {name: BusinessCalendar.from_config(section, name=name) for name, section in sections.items()}
 
 
 def instant_before_due(status: ClockStatus, lead: timedelta, calendar: BusinessCalendar) -> datetime:
@@ -282,8 +276,7 @@ def threshold_instant(status: ClockStatus, percent: float, calendar: BusinessCal
 # --- the spans of each clock ------------------------------------------------------------------
 
 
-def _spans(timeline: TicketTimeline, agreement: AgreementConfig, clock: ClockName,
-           now: datetime) -> list[tuple[int, _Span]]:
+def _spans(timeline: TicketTimeline, agreement: AgreementConfig, clock: ClockName) -> list[tuple[int, _Span]]:
     """The clock's start/stop spans (several for update clocks, one or none for the others)."""
     cancelled_at = next((t for t, s, _ in timeline.states if s == "cancelled"), None)
     start = timeline.opened_at
