@@ -97,12 +97,22 @@ def read_csv(path: Path, column: str, zone: str, step: timedelta, first: date | 
 def read_database(url: str, zone: str, step: timedelta, first: date | None = None,
                   last: date | None = None) -> History:
     """Ticket arrivals (`TicketOpened` events) from the desk's own event log at `url`."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import SQLAlchemyError
     from sqlmodel import Session
 
-    from deskops.core.persistence.db import make_engine
+    from deskops.core.persistence.db import make_engine, normalize_url
 
-    with Session(make_engine(url)) as session:
-        return read_session(session, zone, step, first, last)
+    parsed = make_url(normalize_url(url))
+    if parsed.get_backend_name() == "sqlite" and parsed.database and not Path(parsed.database).is_file():
+        raise ValueError(f"no desk database at {parsed.database}; import history first "
+                         "(`deskops import FILE --format uci|csv`) or give --database URL")
+    try:
+        with Session(make_engine(url)) as session:
+            return read_session(session, zone, step, first, last)
+    except SQLAlchemyError as exc:
+        raise ValueError(f"cannot read the desk's event log at {parsed.render_as_string(hide_password=True)}: "
+                         f"{type(exc).__name__}; is it a DeskOps database (`deskops db upgrade`)?") from exc
 
 
 def read_session(session: Any, zone: str, step: timedelta, first: date | None = None,

@@ -83,6 +83,7 @@ def test_roster_respects_rules_and_feeds_on_call(history: str) -> None:
         (["forecast", "--source", "csv", "--from", "yesterday"], "not a date"),
         (["forecast", "--source", "bpic2014", "--data", "/nonexistent"], "not found"),
         (["forecast", "--source", "oracle"], "unknown source"),
+        (["forecast", "--source", "db", "--database", "sqlite:///no/such/desk.db"], "no desk database"),
     ],
 )
 def test_bad_input_is_refused_on_stderr(args: list[str], message: str) -> None:
