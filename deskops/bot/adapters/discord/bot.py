@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 
 import discord
@@ -38,6 +39,7 @@ SHOW_COMMAND = "ticket.show"
 LIST_COMMAND = "ticket.list"
 COMMENT_COMMAND = "ticket.comment"
 THREAD_NAME_LIMIT = 100
+DESK_THREADS = 8
 
 class DeskPort(Protocol):
     """What the bot needs from the desk: run a command, know the commands and the desk's value lists."""
@@ -73,6 +75,18 @@ class DeskBot(discord.Client):
         self.threads = TicketThreads(engine)
         self._engine = engine
         self.synced_commands: list[str] = []
+        # The desk's work gets its own threads: a command waiting for the runtime's lock must never hold
+        # up the default executor, which the outbox deliverer and the intent log need meanwhile.
+        self._desk_pool = ThreadPoolExecutor(max_workers=DESK_THREADS, thread_name_prefix="deskops-discord")
+
+    async def run_desk(self, command: Command) -> Reply:
+        """Run a command on the desk in one of the bot's desk threads."""
+        return await asyncio.get_running_loop().run_in_executor(self._desk_pool, self.desk.dispatch, command)
+
+    async def close(self) -> None:
+        """Disconnect from Discord and let running desk commands finish."""
+        await super().close()
+        self._desk_pool.shutdown(wait=False)
 
     # ---- start-up --------------------------------------------------------------------------
 
@@ -149,7 +163,8 @@ class DeskBot(discord.Client):
         """Suggestions while typing: ticket numbers, people, groups, categories and other desk values."""
         needle = current.strip().lower()
         if param.kind == "ref":
-            refs = await asyncio.to_thread(self._ticket_suggestions, interaction.user)
+            refs = await asyncio.get_running_loop().run_in_executor(self._desk_pool, self._ticket_suggestions,
+                                                                   interaction.user)
             return [app_commands.Choice(name=clip(label, 100), value=ref) for ref, label in refs
                     if needle in label.lower()][:25]
         if isinstance(param.choices, tuple):
@@ -240,7 +255,7 @@ class DeskBot(discord.Client):
 
         `refresh=False` when the press came from a message the answer itself redraws.
         """
-        reply = await asyncio.to_thread(self.desk.dispatch, command)
+        reply = await self.run_desk(command)
         await asyncio.to_thread(self.intents_log.answer, key, reply.to_json())
         note = None
         if reply.ok and reply.ticket_ref:
@@ -296,7 +311,7 @@ class DeskBot(discord.Client):
     async def _card_reply(self, ref: str, user: discord.abc.User | None = None, actor: Actor | None = None) -> Reply:
         who = actor or (self.actor_for(user) if user is not None else None)
         assert who is not None
-        return await asyncio.to_thread(self.desk.dispatch, Command(name=SHOW_COMMAND, actor=who, args={"ref": ref},
+        return await self.run_desk(Command(name=SHOW_COMMAND, actor=who, args={"ref": ref},
                                                                    origin=Origin(platform="discord")))
 
     async def open_thread(self, reply: Reply, actor: Actor) -> int | None:
@@ -395,7 +410,7 @@ class DeskBot(discord.Client):
         if not await asyncio.to_thread(self.intents_log.claim, key, self.clock.now()):
             return None
         try:
-            reply = await asyncio.to_thread(self.desk.dispatch, command)
+            reply = await self.run_desk(command)
         except Exception:
             await asyncio.to_thread(self.intents_log.release, key)
             raise

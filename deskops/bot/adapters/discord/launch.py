@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,6 +19,8 @@ from deskops.bot.adapters.discord.endpoints import apply_endpoints
 from deskops.bot.adapters.discord.oncall_role import OnCallRole, on_call_now
 from deskops.bot.adapters.discord.people import DiscordPeople
 from deskops.bot.adapters.discord.settings import DiscordSettings
+from deskops.bot.commands.model import Command, Reply
+from deskops.bot.commands.registry import CommandRegistry
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +28,31 @@ READY_TIMEOUT = 60.0
 PURGE_EVERY = timedelta(hours=1)
 ROLE_EVERY = timedelta(minutes=1)
 ROLE_SYNC_TIMEOUT = 60.0
+
+
+class GuardedDesk:
+    """The runtime's dispatcher, holding the runtime's lock while a command runs (jobs wait meanwhile)."""
+
+    def __init__(self, dispatcher: Any, lock: Any) -> None:
+        self._dispatcher = dispatcher
+        self._lock = lock
+
+    @property
+    def registry(self) -> CommandRegistry:
+        """Every command the desk knows."""
+        registry: CommandRegistry = self._dispatcher.registry
+        return registry
+
+    def vocabulary(self, name: str) -> Sequence[str] | None:
+        """The desk file's value lists."""
+        values: Sequence[str] | None = self._dispatcher.vocabulary(name)
+        return values
+
+    def dispatch(self, command: Command) -> Reply:
+        """Run `command` while no job runs."""
+        with self._lock:
+            reply: Reply = self._dispatcher.dispatch(command)
+            return reply
 
 
 class DiscordHandle:
@@ -101,7 +129,8 @@ def start(runtime: Any) -> DiscordHandle:
         raise RuntimeError(f"Discord settings: {exc}") from None
     if settings is None:
         raise RuntimeError("DISCORD_TOKEN is not set")
-    handle = run_bot(runtime.dispatcher, settings, engine=runtime.engine, clock=runtime.clock,
+    desk = GuardedDesk(runtime.dispatcher, getattr(runtime, "lock", None) or threading.RLock())
+    handle = run_bot(desk, settings, engine=runtime.engine, clock=runtime.clock,
                      people=DiscordPeople.from_config(runtime.config))
     runtime.notifier.add(DiscordDeliverer(handle.bot))
     intents_log = handle.bot.intents_log
