@@ -207,3 +207,37 @@ def test_parser_never_crashes_on_command_like_words(words: list[str]) -> None:
         parse("/ticket " + " ".join(words), registry, vocabulary)
     except UsageError as error:
         assert str(error)
+
+
+class _HelpContext:
+    """Just enough context for the help handler: it reads only the registry."""
+
+    def __init__(self, registry: CommandRegistry) -> None:
+        self.registry = registry
+
+
+@pytest.mark.parametrize(
+    ("line", "title_start", "ok"),
+    [
+        ("/help", "Commands", True),
+        ("/help ticket", "Commands", True),
+        ("/help ticket assign", "/ticket assign REF", True),
+        ("/ticket help resolve", "/ticket resolve REF --code CODE", True),
+        ("/help assing", None, False),
+    ],
+)
+def test_help_answers_for_lists_groups_and_single_commands(line: str, title_start: str | None, ok: bool) -> None:
+    from deskops.bot.commands.help import help_command
+    from deskops.bot.commands.model import Actor
+
+    registry = _real_registry()
+    parsed = parse(line, registry, vocabulary)
+    command = Command(name=parsed.spec.name, actor=Actor("alice"), args=parsed.args)
+    if not ok:
+        with pytest.raises(UsageError, match="Did you mean 'ticket assign'"):
+            help_command(_HelpContext(registry), command)  # type: ignore[arg-type]
+        return
+    reply = help_command(_HelpContext(registry), command)  # type: ignore[arg-type]
+    assert reply.title is not None and reply.title.startswith(title_start or "")
+    if line == "/help ticket":
+        assert all(f.label.startswith("/ticket ") for f in reply.fields)

@@ -28,9 +28,16 @@ def help_command(ctx: CommandContext, command: Command) -> Reply:
     if not topic:
         return command_list(registry, scope)
     spec = find_spec(registry, topic, scope)
+    words = tuple(topic.replace(".", " ").split())
+    if spec is None and registry.next_words(words):
+        return command_list(registry, words)  # `/help ticket`: the commands under that word
     if spec is None:
         names = [" ".join(s.words) for s in registry.specs()]
-        close = difflib.get_close_matches(topic, names, n=1)
+        # Match the full name (`ticket asign`) and the last word alone (`asign`), as users type either.
+        by_word = {s.words[-1]: " ".join(s.words) for s in reversed(registry.specs())}
+        close = difflib.get_close_matches(topic, names, n=1) or [
+            by_word[w] for w in difflib.get_close_matches(topic, list(by_word), n=1)
+        ]
         hint = f" Did you mean {close[0]!r}?" if close else ""
         raise UsageError(f"No command {topic!r}.{hint}", "Type /help to see the commands.", names)
     return command_help(spec)
