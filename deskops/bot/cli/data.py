@@ -294,8 +294,9 @@ def report(
     from deskops.core.clock import SystemClock
     from deskops.core.kpi.audience import Audience, for_audience
     from deskops.core.kpi.period import Period
-    from deskops.core.kpi.report import ReportOptions, build_report
+    from deskops.core.kpi.report import ReportOptions, report_from_cells
     from deskops.core.persistence.kpi_facts import count_sla_breaches, load_ticket_facts
+    from deskops.core.persistence.kpi_sql import aggregate_cells
 
     try:
         reader = Audience(audience)
@@ -312,14 +313,17 @@ def report(
     engine = _require_store()
     as_of = SystemClock().now() if period.end is None else period.end
     filters = {"priority": priority, "group": group, "category": category}
-    facts = list(load_ticket_facts(engine, period, **filters))
+    options = ReportOptions(as_of=as_of, older_than_days=older_than, first_level_groups=levels)
+    cells, channels, categories = aggregate_cells(engine, period, options, **filters)
     compliance = _sla_compliance(engine, period, filters, desk, as_of) if sla else None
-    result = build_report(
-        facts,
+    result = report_from_cells(
+        cells,
         period,
+        channels=channels,
+        categories=categories,
+        options=options,
         sla_breached=count_sla_breaches(engine, period),
         sla=compliance,
-        options=ReportOptions(as_of=as_of, older_than_days=older_than, first_level_groups=levels),
     )
     document = result.model_dump(mode="json", by_alias=True)
     document["filter"] = filters
@@ -329,6 +333,7 @@ def report(
     if charts is not None:
         from deskops.bot.report_charts import write_charts
 
+        facts = list(load_ticket_facts(engine, period, **filters))
         chart_files = [str(path) for path in write_charts(charts, facts, period, document, as_of)]
         document["charts"] = chart_files
     if as_json or output is ReportFormat.JSON:

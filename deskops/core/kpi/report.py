@@ -142,8 +142,12 @@ class ReportOptions:
     first_level_groups: frozenset[str] | None = None
 
 
-class _Slice:
-    """Running totals of one slice while the tickets stream past."""
+class SliceTotals:
+    """Running totals of one slice (a priority × group cell, or a union of cells): counts and samples.
+
+    Filled ticket by ticket (`add`) from TicketFacts, or directly by a store that aggregates in SQL
+    (deskops.core.persistence.kpi_sql); either way `measures` turns them into the report's figures.
+    """
 
     __slots__ = ("ack", "backlog", "backlog_ages", "escalated", "fcr", "flr", "gross", "net", "older", "opened",
                  "reassigned", "reassigned_3plus", "reassignments", "reopened_opened", "reopened_resolved",
@@ -196,6 +200,16 @@ class _Slice:
             self.flr += 1
             self.fcr += ticket.reassignment_count == 0 and ticket.escalation_count == 0 and ticket.reopen_count == 0
 
+    def merge(self, other: SliceTotals) -> None:
+        """Add `other`'s counts and samples to these."""
+        for name in ("opened", "backlog", "reopened_opened", "reopened_resolved", "reassignments", "reassigned",
+                     "reassigned_3plus", "unacknowledged", "older", "escalated", "flr", "fcr"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.gross.extend(other.gross)
+        self.net.extend(other.net)
+        self.ack.extend(other.ack)
+        self.backlog_ages.extend(other.backlog_ages)
+
     def measures(self, options: ReportOptions) -> Measures:
         resolved = len(self.gross)
         first_level_known = options.first_level_groups is not None
@@ -246,20 +260,42 @@ def build_report(
     the SlaBreached events recorded in the period, per clock.
     """
     options = options or ReportOptions()
-    overall = _Slice()
-    by_priority: dict[str, _Slice] = {}
-    by_group: dict[str, _Slice] = {}
+    cells: dict[tuple[str, str], SliceTotals] = {}
     channels: Counter[str] = Counter()
     categories: Counter[str] = Counter()
     for ticket in tickets:
         if not _relevant(ticket, period):
             continue
-        overall.add(ticket, period, options)
-        by_priority.setdefault(ticket.priority or NO_VALUE, _Slice()).add(ticket, period, options)
-        by_group.setdefault(ticket.group or NO_VALUE, _Slice()).add(ticket, period, options)
+        key = (ticket.priority or NO_VALUE, ticket.group or NO_VALUE)
+        cell = cells.get(key)
+        if cell is None:
+            cell = cells[key] = SliceTotals()
+        cell.add(ticket, period, options)
         if period.contains(ticket.opened_at):
             channels[ticket.channel or NO_VALUE] += 1
             categories[ticket.category or NO_VALUE] += 1
+    return report_from_cells(cells, period, channels=channels, categories=categories, options=options,
+                             sla_breached=sla_breached, sla=sla)
+
+
+def report_from_cells(
+    cells: Mapping[tuple[str, str], SliceTotals],
+    period: Period,
+    *,
+    channels: Mapping[str, int],
+    categories: Mapping[str, int],
+    options: ReportOptions,
+    sla_breached: Mapping[str, int] | None = None,
+    sla: SlaCompliance | None = None,
+) -> Report:
+    """Assemble the report from totals per (priority, group) cell: the whole desk, priorities, groups."""
+    overall = SliceTotals()
+    by_priority: dict[str, SliceTotals] = {}
+    by_group: dict[str, SliceTotals] = {}
+    for (priority, group), cell in cells.items():
+        overall.merge(cell)
+        by_priority.setdefault(priority, SliceTotals()).merge(cell)
+        by_group.setdefault(group, SliceTotals()).merge(cell)
     measures = overall.measures(options)
     breached = dict(sorted((sla_breached or {}).items()))
     return Report(
@@ -267,7 +303,7 @@ def build_report(
         period=ReportPeriod(start=period.start, end=period.end),
         as_of=period.end or options.as_of,
         backlog_age_threshold_days=options.older_than_days,
-        volume=Volume(by_channel=dict(channels.most_common()), by_category=dict(categories.most_common())),
+        volume=Volume(by_channel=_by_count(channels), by_category=_by_count(categories)),
         sla=SlaFigures(
             clocks=sla.clocks if sla else {},
             by_priority=sla.by_priority if sla else {},
@@ -279,6 +315,11 @@ def build_report(
         by_group={key: by_group[key].measures(options) for key in sorted(by_group, key=_natural_key)},
         definitions=DEFINITIONS,
     )
+
+
+def _by_count(counts: Mapping[str, int]) -> dict[str, int]:
+    """Busiest first; ties by name, so the order is stable."""
+    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
 
 def _natural_key(name: str) -> tuple[str, float]:
