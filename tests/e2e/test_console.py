@@ -194,3 +194,43 @@ def test_bad_clock_and_bad_config_exit_non_zero(tmp_path: Path) -> None:
     broken = _run(tmp_path, "", "--config", str(bad))
     assert broken.returncode == 1
     assert f"{bad}:2: groups.network.members[0]: unknown person 'zoe'" in broken.stderr
+
+
+@pytest.mark.postgres
+def test_the_same_session_runs_on_postgresql(tmp_path: Path, postgres_url: str) -> None:
+    import uuid
+
+    from sqlalchemy import text
+
+    from deskops.core.persistence.db import make_engine
+
+    schema = f"console_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(postgres_url)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        separator = "&" if "?" in postgres_url else "?"
+        url = f"{postgres_url}{separator}options=-csearch_path%3D{schema}"
+        script = "\n".join(
+            [
+                "/as dave",
+                '/ticket open "Share is gone" --urgency medium --impact high --category hardware',
+                "/as alice",
+                "/ticket assign INC-1 me",
+                "/time +45m",
+                '/ticket resolve INC-1 --code fixed --note "remapped"',
+                "/ticket history INC-1",
+            ]
+        )
+        result = _run(tmp_path, script, "--json", "--clock", "2026-06-15T09:00+02:00", "--database", url)
+        assert result.returncode == 0, result.stderr
+        replies = _replies([json.loads(line) for line in result.stdout.splitlines()])
+        assert all(reply["ok"] for reply in replies.values()), replies
+        resolved = replies['/ticket resolve INC-1 --code fixed --note "remapped"']["data"]["ticket"]
+        assert resolved["resolved_at"].startswith("2026-06-15T07:45:00")
+        types = [e["type"] for e in replies["/ticket history INC-1"]["data"]["events"]]
+        assert types[0] == "TicketOpened" and "TicketResolved" in types
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()

@@ -111,6 +111,9 @@ def run(
             session.run_interactive((lambda _prompt: read("")) if as_json else read)
         else:
             session.run_lines(sys.stdin)
+    except KeyboardInterrupt:  # Ctrl-C in the middle of a command or a script: leave quietly
+        typer.echo("Stopped.", err=True)
+        raise typer.Exit(130) from None
     finally:
         runtime.stop()
 
