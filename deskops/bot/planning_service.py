@@ -20,8 +20,11 @@ from deskops.core.planning.forecast import BASELINE, DEFAULT_MODEL, MODELS, Accu
 from deskops.core.planning.pipeline import IntervalPlan, horizon_slots, roster_problem, staffing_plan
 from deskops.core.planning.roster import Roster, RosterProblem, merge_gaps, solve_roster
 
-SOURCE_HOLIDAYS = {"bpic2014 interactions": "NL", "uci incidents": "BR"}
-"""Public holidays of the country each real data set comes from (special days when no calendar is given)."""
+SOURCE_HOLIDAYS = {"bpic2014 interactions": ("NL", ("public",)), "uci incidents": ("BR", ("public", "optional"))}
+"""Holidays of the country each real data set comes from (special days when no calendar is given).
+
+Brazil's optional holidays are included: the UCI arrivals drop on Corpus Christi (26 May 2016) like on a
+public holiday."""
 
 
 @dataclass(frozen=True)
@@ -66,12 +69,13 @@ def special_days(history: History, extra_slots: int, calendar: BusinessCalendar 
     days = history.series.days(extra_slots)
     if calendar is not None:
         return [calendar.closed_reason(d) is not None for d in days]
-    country = SOURCE_HOLIDAYS.get(history.source)
-    if country is None:
+    known = SOURCE_HOLIDAYS.get(history.source)
+    if known is None:
         return [False] * len(days)
     import holidays
 
-    table = holidays.country_holidays(country)
+    country, categories = known
+    table = holidays.country_holidays(country, categories=categories)
     return [d in table for d in days]
 
 

@@ -9,6 +9,7 @@ import sys
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from zoneinfo import ZoneInfo
 
 import typer
 
@@ -196,13 +197,15 @@ def _forecast_charts(run: ForecastRun, folder: Path) -> list[Path]:
     origin = len(series.values) - week
     train = Series(series.zone, series.first_day, series.step, series.values[:origin])
     flags = list(run.special[: len(series.values)])
-    starts = [series.slot_start(origin + i) for i in range(week)]
+    local = ZoneInfo(series.zone)
+    starts = [series.slot_start(origin + i).astimezone(local) for i in range(week)]
     fits = {m: predict(train, week, m, flags) for m in MODELS}
     tag = run.history.source.split()[0]
     return [
         forecast_chart(folder / f"forecast-backtest-{tag}.png", starts, series.values[origin:], fits,
                        f"{run.history.source}: last week of history, forecast vs actual"),
-        forecast_chart(folder / f"forecast-{tag}.png", run.starts(), None, {run.model: run.volumes},
+        forecast_chart(folder / f"forecast-{tag}.png", [s.astimezone(local) for s in run.starts()], None,
+                       {run.model: run.volumes},
                        f"{run.history.source}: forecast for the next {run.horizon // series.per_day} days"),
     ]
 
@@ -412,7 +415,8 @@ def _roster_chart(run: PlanRun, folder: Path) -> list[Path]:
 
     assert run.roster is not None and run.problem is not None
     skill = run.config.skill
-    return [coverage_chart(folder / "roster-coverage.png", list(run.problem.interval_starts),
+    local = [s.astimezone(run.calendar.zone) for s in run.problem.interval_starts]
+    return [coverage_chart(folder / "roster-coverage.png", local,
                            list(run.problem.required[skill]), list(run.roster.rostered[skill]),
                            f"Required vs rostered ({skill}), {run.forecast.history.source}")]
 
