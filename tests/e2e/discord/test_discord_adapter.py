@@ -38,6 +38,7 @@ def test_slash_command_opens_a_ticket_with_its_own_thread_and_card(tmp_path: Pat
             assert f"<#{thread_id}>" in call.body["data"]["content"], "the answer links the ticket's thread"
             thread = world.fake.channels[thread_id]
             assert thread["parent_id"] == world.triage_channel["id"] and thread["name"].startswith("INC-1 ")
+            assert thread["thread_metadata"]["auto_archive_duration"] == 10080
             card = world.fake.messages[thread_id]  # a text-channel thread starts at its card message
             assert card["embeds"][0]["title"] == "INC-1 · VPN drops every hour"
             labels = [b["label"] for row in card["components"] for b in row["components"]]

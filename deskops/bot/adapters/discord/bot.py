@@ -13,7 +13,7 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import discord
 from discord import app_commands
@@ -40,6 +40,8 @@ LIST_COMMAND = "ticket.list"
 COMMENT_COMMAND = "ticket.comment"
 THREAD_NAME_LIMIT = 100
 DESK_THREADS = 8
+THREAD_ARCHIVE_MINUTES: Literal[10080] = 10080
+"""A quiet ticket thread leaves the channel list after a week (a new message brings it back)."""
 
 class DeskPort(Protocol):
     """What the bot needs from the desk: run a command, know the commands and the desk's value lists."""
@@ -110,6 +112,8 @@ class DeskBot(discord.Client):
         """Log who we are, so an operator sees the bot came up."""
         log.info("Discord: logged in as %s (%s) in %d server(s)", self.user, getattr(self.user, "id", "?"),
                  len(self.guilds))
+        if self.settings.default_ticket_channel is None and not self.settings.ticket_channels:
+            log.warning("Discord: no ticket channel (DISCORD_TICKET_CHANNEL); tickets get no thread or card")
 
     # ---- who and where ---------------------------------------------------------------------
 
@@ -329,11 +333,12 @@ class DeskBot(discord.Client):
         title = str(details.get("title") or "")
         name = clip(f"{ref} {title}".strip(), THREAD_NAME_LIMIT)
         if isinstance(channel, discord.ForumChannel):
-            created = await channel.create_thread(name=name, **_send_kwargs(rendered))
+            created = await channel.create_thread(name=name, auto_archive_duration=THREAD_ARCHIVE_MINUTES,
+                                                  **_send_kwargs(rendered))
             thread, starter = created.thread, created.message
         elif isinstance(channel, discord.TextChannel):
             starter = await channel.send(**_send_kwargs(rendered))
-            thread = await starter.create_thread(name=name)
+            thread = await starter.create_thread(name=name, auto_archive_duration=THREAD_ARCHIVE_MINUTES)
         else:
             log.warning("Discord: ticket channel %s is neither a text nor a forum channel", channel_id)
             return None
