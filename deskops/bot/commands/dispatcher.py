@@ -46,24 +46,18 @@ class DeskContext:
 
 def config_vocabulary(config: DeskConfig) -> Vocabulary:
     """Value lists the desk file defines (groups, people, categories, urgency, impact, priority)."""
-
-    def names(section: str) -> Sequence[str] | None:
-        value = getattr(config, section, None)
-        return list(value) if value else None
+    lists: dict[str, list[str]] = {
+        "group": list(config.groups),
+        "person": list(config.people),
+        "category": list(config.categories),
+        "urgency": list(config.priorities.urgency),
+        "impact": list(config.priorities.impact),
+        "priority": list(config.priorities.levels),
+    }
 
     def lookup(name: str) -> Sequence[str] | None:
-        if name in {"group", "person", "category"}:
-            return names({"group": "groups", "person": "people", "category": "categories"}[name])
-        priorities = getattr(config, "priorities", None)
-        if priorities is None:
-            return None
-        if name in {"urgency", "impact"}:
-            values = getattr(priorities, "urgency" if name == "urgency" else "impact", None)
-            return list(values) if values else None
-        if name == "priority":
-            levels = getattr(priorities, "levels", None)
-            return list(levels) if levels else None
-        return None
+        # An empty section means "not configured": any value passes here and the use case decides.
+        return lists.get(name) or None
 
     return lookup
 
