@@ -115,9 +115,8 @@ def _fired(db: Engine, since: datetime = T0) -> tuple[Counter[tuple[int, str]], 
 
 @pytest.mark.slow
 @pytest.mark.timeout(1200)
-def test_two_processes_on_one_postgres_never_fire_a_step_twice(engine: Engine) -> None:  # noqa: F811
-    if engine.dialect.name != "postgresql":
-        pytest.skip("SQLite serialises writers; the two-instance case is PostgreSQL's (SKIP LOCKED)")
+def test_two_processes_on_one_store_never_fire_a_step_twice(engine: Engine) -> None:  # noqa: F811
+    """PostgreSQL: SKIP LOCKED. SQLite (one file, two processes): the claiming write serialises them."""
     tickets, rounds = 150, 2
     for round_ in range(rounds):  # each round: new tickets a day later, two fresh worker processes
         start = T0 + timedelta(days=round_)
@@ -132,7 +131,8 @@ def test_two_processes_on_one_postgres_never_fire_a_step_twice(engine: Engine) -
         assert len(sent) == 2 * tickets and set(sent.values()) == {1}, "a page step fired twice or not at all"
         assert messages == 3 * tickets  # bob, erin, and the manager's notification, once per ticket
         assert sum(per_worker) == 3 * tickets  # the two processes shared the work without overlap
-        assert all(n > 0 for n in per_worker), f"one worker did everything: {per_worker}"
+        if engine.dialect.name == "postgresql":  # on SQLite one process may win every race for the lock
+            assert all(n > 0 for n in per_worker), f"one worker did everything: {per_worker}"
 
 
 @pytest.mark.slow
