@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -75,20 +76,38 @@ class SlackDesk:
             return tuple(vocabulary(choices) or ())
         return ()
 
+    work_threads: int = 1
+    """Threads for the work done after the ack (the database takes one writer at a time anyway)."""
+    _executor: ThreadPoolExecutor | None = field(default=None, init=False, repr=False)
+
+    def later(self, key: str | None, work: Callable[[], object]) -> None:
+        """Run `work` after the ack on the desk's own threads, once per Slack delivery `key`.
+
+        Handing the work off frees bolt's listener threads at once, so the acknowledgements of the
+        requests that keep arriving never queue behind slow work (Slack wants them within 3 s).
+        """
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(max_workers=self.work_threads, thread_name_prefix="slack-work")
+        self._executor.submit(self.once, key, work)
+
     def once(self, key: str | None, work: Callable[[], object]) -> bool:
         """Run `work` unless `key` was already claimed; release the claim when work fails (Slack retries)."""
-        if key is None:
-            work()
-            return True
-        if not self.deliveries.claim(key, self.clock.now()):
+        if key is not None and not self.deliveries.claim(key, self.clock.now()):
             log.info("slack delivery %s already handled; ignoring the repeat", key)
             return False
         try:
             work()
         except Exception:
-            self.deliveries.release(key)
-            raise
+            log.exception("slack work for %s failed; a retry of it will be processed", key)
+            if key is not None:
+                self.deliveries.release(key)
+            return False
         return True
+
+    def shutdown(self) -> None:
+        """Finish the work already handed off, then stop its threads."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
 
 
 def build_app(desk: SlackDesk, client: WebClient, **app_kwargs: Any) -> App:
@@ -160,7 +179,7 @@ class Listeners:
             self.client.views_open(trigger_id=body["trigger_id"], view=views.open_ticket_modal(self.desk.form))
             return
         ack()
-        self.desk.once(f"cmd:{body.get('trigger_id')}", lambda: self._run_text(body, text, respond))
+        self.desk.later(f"cmd:{body.get('trigger_id')}", lambda: self._run_text(body, text, respond))
 
     def _run_text(self, body: dict[str, Any], text: str, respond: Respond) -> None:
         user_id = body["user_id"]
@@ -228,7 +247,7 @@ class Listeners:
             return
         ack()
         user_id = body["user"]["id"]
-        self.desk.once(f"view:{view['id']}", lambda: self._open_from_form(user_id, values, views.metadata(view)))
+        self.desk.later(f"view:{view['id']}", lambda: self._open_from_form(user_id, values, views.metadata(view)))
 
     def _open_from_form(self, user_id: str, values: dict[str, str], meta: dict[str, Any]) -> None:
         actor = self.actor_or_explain(user_id, lambda text: self.dm_text(user_id, text))
@@ -262,7 +281,7 @@ class Listeners:
         item = event.get("item") or {}
         if event.get("reaction") != self.desk.settings.reaction or item.get("type") != "message":
             return
-        self.desk.once(f"evt:{body.get('event_id')}", lambda: self._open_from_reaction(event, item))
+        self.desk.later(f"evt:{body.get('event_id')}", lambda: self._open_from_reaction(event, item))
 
     def _open_from_reaction(self, event: dict[str, Any], item: dict[str, Any]) -> None:
         user_id, channel, ts = event["user"], item["channel"], item["ts"]
@@ -286,13 +305,13 @@ class Listeners:
         if event.get("subtype") or event.get("bot_id") or not event.get("user"):
             return
         if event.get("channel_type") == "im":
-            self.desk.once(f"evt:{body.get('event_id')}", lambda: self._dm_received(event))
+            self.desk.later(f"evt:{body.get('event_id')}", lambda: self._dm_received(event))
             return
         thread_ts = event.get("thread_ts")
         if thread_ts and thread_ts != event.get("ts"):
             thread = self.desk.threads.by_thread(event["channel"], thread_ts)
             if thread is not None:
-                self.desk.once(f"evt:{body.get('event_id')}", lambda: self._comment(event, thread.ticket_ref))
+                self.desk.later(f"evt:{body.get('event_id')}", lambda: self._comment(event, thread.ticket_ref))
 
     def _dm_received(self, event: dict[str, Any]) -> None:
         user_id, text = event["user"], (event.get("text") or "").strip()
@@ -348,28 +367,28 @@ class Listeners:
 
     # ------------------------------------------------------------------ buttons and card controls
     def on_button(self, ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        """A button rendered from a Reply's Action: send its command, update the card in place."""
+        """A button rendered from a Reply's Action: send its command, update the card in place.
+
+        A press that needs more input opens its form right here: the trigger_id that opens a
+        modal expires 3 s after the press, too soon to wait behind other work.
+        """
         ack()
         action = (body.get("actions") or [{}])[0]
-        self.desk.once(f"act:{body.get('trigger_id')}", lambda: self._run_action(body, action, respond))
-
-    def _run_action(self, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
-        user_id = body["user"]["id"]
         try:
             name, args = decode_action(action.get("value") or "")
         except ValueError:
             respond(text="This button is from an older version of the desk; run the command again.",
                     response_type="ephemeral", replace_original=False)
             return
-        if name == CLASSIFY and not {"urgency", "impact", "category"} & args.keys():
-            self.client.views_open(trigger_id=body["trigger_id"],
-                                   view=views.classify_modal(self.desk.form, str(args.get("ref"))))
-            return
         form = self.missing_args_form(name, args)
+        if name == CLASSIFY and not {"urgency", "impact", "category"} & args.keys():
+            form = views.classify_modal(self.desk.form, str(args.get("ref")))
         if form is not None:
             self.client.views_open(trigger_id=body["trigger_id"], view=form)
             return
-        self.run_for_user(user_id, name, args, respond, body)
+        user_id = body["user"]["id"]
+        self.desk.later(f"act:{body.get('trigger_id')}",
+                        lambda: self.run_for_user(user_id, name, args, respond, body))
 
     def missing_args_form(self, name: str, args: dict[str, Any]) -> dict[str, Any] | None:
         """A modal for what the command still needs (from its spec), or None when nothing is missing."""
@@ -392,7 +411,7 @@ class Listeners:
         meta = views.metadata(view)
         name, args = str(meta.get("c")), dict(meta.get("a") or {})
         values = views.submitted_values(view)
-        self.desk.once(f"view:{view['id']}", lambda: self.run_for_user(
+        self.desk.later(f"view:{view['id']}", lambda: self.run_for_user(
             body["user"]["id"], name, {**args, **values}, None, body))
 
     def run_for_user(self, user_id: str, name: str, args: dict[str, Any], respond: Respond | None,
@@ -430,7 +449,7 @@ class Listeners:
         """Select menus on a ticket card: assign to a person, set pending with a reason."""
         ack()
         action = (body.get("actions") or [{}])[0]
-        self.desk.once(f"act:{body.get('trigger_id')}", lambda: self._card_select(body, action, respond))
+        self.desk.later(f"act:{body.get('trigger_id')}", lambda: self._card_select(body, action, respond))
 
     def _card_select(self, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         kind, _, ref = action["action_id"].removeprefix("deskops_card:").partition(":")
@@ -459,7 +478,7 @@ class Listeners:
             return
         ack()
         ref = views.metadata(view).get("ref")
-        self.desk.once(f"view:{view['id']}", lambda: self.run_for_user(
+        self.desk.later(f"view:{view['id']}", lambda: self.run_for_user(
             body["user"]["id"], CLASSIFY, {"ref": ref, **values}, None, body))
 
     def on_home_button(self, ack: Ack, body: dict[str, Any]) -> None:
