@@ -17,6 +17,7 @@ from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 from deskops.core.planning.erlang import Target, required_agents, traffic_erlangs
+from deskops.core.planning.erlang_a import erlang_a_required_agents
 from deskops.core.planning.roster import Person, RosterProblem, Rules, solve_roster
 from deskops.core.planning.shifts import ShiftPattern, days_from, local_instant, shift_options
 
@@ -105,6 +106,13 @@ def main() -> None:
         figures[f"staffing_week_{label}_ms"] = round(ours * 1000, 2)
         figures[f"staffing_week_{label}_reference_ms"] = round(ref * 1000, 2)
         figures[f"staffing_week_{label}_speedup"] = round(ref / ours, 2)
+    start = time.perf_counter()
+    erlang_a = [erlang_a_required_agents(traffic_erlangs(v, 1800, AHT), AHT, 120, TARGET)[0].agents for v in volumes]
+    erlang_a_s = time.perf_counter() - start
+    desk_c = figures["staffing_week_desk_ms"]
+    print(f"staffing, one week of 336 intervals, desk load, Erlang A (patience 120 s, peak {max(erlang_a)} agents): "
+          f"{erlang_a_s * 1000:.1f} ms | Erlang C on the same load {desk_c:.1f} ms")
+    figures["staffing_week_erlang_a_ms"] = round(erlang_a_s * 1000, 2)
     limit = 20.0
     seconds, status, under, required = bench_roster(40, limit)
     print(f"roster, one week, 40 people, 336 intervals: {seconds:.2f} s ({status}) | time limit {limit:.0f} s | "
