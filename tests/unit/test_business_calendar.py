@@ -116,6 +116,12 @@ ELAPSED_CASES = [
     (NIGHTS, "2026-10-24T12:00+02:00", "2026-10-25T12:00+01:00", timedelta(hours=9)),
     (NIGHTS, "2026-03-28T12:00+01:00", "2026-03-29T12:00+02:00", timedelta(hours=7)),
     (OFFICE, "2026-06-15T10:00+02:00", "2026-06-15T10:00+02:00", timedelta(0)),
+    # A start in the spring-forward gap is read with the offset before the jump (02:30 → 03:30 CEST)
+    ({"timezone": "Europe/Zurich", "hours": {"sun": ["02:30-04:00"]}}, "2026-03-29T00:00+01:00",
+     "2026-03-29T12:00+02:00", timedelta(minutes=30)),
+    # An ambiguous start is its first occurrence (02:30 CEST); the window runs to 03:30 CET
+    ({"timezone": "Europe/Zurich", "hours": {"sun": ["02:30-03:30"]}}, "2026-10-25T00:00+02:00",
+     "2026-10-25T12:00+01:00", timedelta(hours=2)),
 ]
 
 
