@@ -67,6 +67,9 @@ def test_clocks_warnings_and_breach_in_the_console(tmp_path: Path) -> None:
 
     paused = {c["name"]: c for c in sla[2]["data"]["clocks"]}
     assert paused["standard-sla:resolution"]["state"] == "paused"
+    field = next(f["value"] for f in sla[2]["fields"] if f["label"] == "standard-sla (SLA) · resolution")
+    # 75 min used before the pause; 6 h 45 min left from 11:15 (resumed now): 45 m + 4 h + 2 h next day
+    assert field.startswith("paused (due if resumed now) · due Tue 16 Jun 10:00 CEST (08:00 UTC) · 6h 45m left")
     assert paused["standard-sla:resolution"]["consumed_seconds"] == 75 * 60  # 09:00-10:15, then pending
 
     notes = [line["notification"] for line in lines if "notification" in line and line["notification"]["kind"]
