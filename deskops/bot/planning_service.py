@@ -288,3 +288,64 @@ def roster_document(run: PlanRun) -> dict[str, Any]:
             for g in merge_gaps(roster.uncovered)
         ],
     }
+
+
+@dataclass(frozen=True)
+class IntervalQuestion:
+    """One interval's staffing question as people write it (`80/20s`, `30%`, `3m`)."""
+
+    volume: float
+    aht: str
+    interval: str = "30m"
+    target: str | None = None
+    asa: str | None = None
+    shrinkage: str = "0%"
+    max_occupancy: str | None = None
+    concurrency: int = 1
+    patience: str | None = None
+
+
+def interval_staffing(question: IntervalQuestion) -> tuple[dict[str, Any], float]:
+    """The DESIGN §4 staffing document for one interval (plus `p_abandon` with a patience) and the answer time.
+
+    A malformed or contradictory question raises ValueError with what to write instead.
+    """
+    from deskops.core.durations import parse_duration
+    from deskops.core.planning.erlang import Target, chat_required_agents, required_agents, traffic_erlangs
+    from deskops.core.planning.erlang_a import erlang_a_required_agents
+    from deskops.core.planning.units import parse_service_level, parse_share
+
+    q = question
+    target = q.target if q.target is not None or q.asa is not None else "80/20s"  # the customary default
+    level, within = parse_service_level(target) if target else (None, 20.0)
+    goal = Target(
+        service_level=level,
+        answer_within_seconds=within,
+        max_asa_seconds=parse_duration(q.asa).total_seconds() if q.asa else None,
+        max_occupancy=parse_share(q.max_occupancy) if q.max_occupancy else None,
+    )
+    aht = parse_duration(q.aht).total_seconds()
+    traffic = traffic_erlangs(q.volume, parse_duration(q.interval).total_seconds(), aht)
+    share = parse_share(q.shrinkage)
+    p_abandon: float | None = None
+    if q.patience is not None:
+        if q.concurrency > 1:
+            raise ValueError("a patience (Erlang A) is for calls; chat work with a concurrency uses Erlang C")
+        result, p_abandon = erlang_a_required_agents(traffic, aht, parse_duration(q.patience).total_seconds(),
+                                                     goal, share)
+    elif q.concurrency > 1:
+        result = chat_required_agents(traffic, aht, goal, q.concurrency, share)
+    else:
+        result = required_agents(traffic, aht, goal, share)
+    p = result.performance
+    document: dict[str, Any] = {
+        "agents": result.agents,
+        "agents_with_shrinkage": result.agents_with_shrinkage,
+        "p_wait": p.p_wait,
+        "service_level": p.service_level,
+        "asa_seconds": _finite(p.asa_seconds),
+        "occupancy": p.occupancy,
+    }
+    if p_abandon is not None:
+        document["p_abandon"] = p_abandon  # Erlang A only; ASA is then the mean wait of all offered
+    return document, within

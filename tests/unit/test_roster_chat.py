@@ -92,3 +92,13 @@ def test_too_short_a_history_is_refused_with_what_to_do(tmp_path: Path) -> None:
 def test_malformed_plan_commands_are_refused(tmp_path: Path, line: str) -> None:
     desk = _desk(tmp_path, history_days=0)
     assert not desk.dispatch_text(line, Actor("carol")).ok
+
+
+def test_staffing_for_one_interval_in_chat_matches_the_reference(tmp_path: Path) -> None:
+    desk = _desk(tmp_path, history_days=0)
+    reply = desk.dispatch_text("/plan staffing 100 --aht 180s --target 80/20s --shrinkage 30%", Actor("alice"))
+    assert reply.ok, reply.text
+    assert (reply.data["agents"], reply.data["agents_with_shrinkage"]) == (14, 20)
+    assert "88.8% within 20 s" in {f.value for f in reply.fields}
+    refused = desk.dispatch_text("/plan staffing 100 --aht 3m --shrinkage 130%", Actor("alice"))
+    assert not refused.ok and "outside" in refused.text

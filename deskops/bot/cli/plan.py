@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import os
 import sys
 from datetime import date, datetime, timedelta
@@ -15,7 +14,7 @@ import typer
 
 if TYPE_CHECKING:
     from deskops.bot.planning_io import History
-    from deskops.bot.planning_service import ForecastRun, PlanRun
+    from deskops.bot.planning_service import ForecastRun, IntervalQuestion, PlanRun
     from deskops.core.config.desk import DeskConfig
 
 plan_app = typer.Typer(
@@ -52,11 +51,6 @@ def fail(message: str) -> NoReturn:
     """Print `message` to standard error and exit with status 1."""
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(1)
-
-
-def finite_or_none(value: float) -> float | None:
-    """JSON has no infinity: an unbounded figure (overload) is written as null."""
-    return value if math.isfinite(value) else None
 
 
 def emit_json(document: Any) -> None:
@@ -210,66 +204,31 @@ def _forecast_charts(run: ForecastRun, folder: Path) -> list[Path]:
     ]
 
 
-def _single_interval(volume: float, aht: str, interval: str, target: str | None, asa: str | None,
-                     shrinkage: str, max_occupancy: str | None, concurrency: int, patience: str | None,
-                     as_json: bool) -> None:
+def _single_interval(question: IntervalQuestion, as_json: bool) -> None:
+    from deskops.bot.planning_service import interval_staffing
     from deskops.core.durations import parse_duration
-    from deskops.core.planning.erlang import Target, chat_required_agents, required_agents, traffic_erlangs
-    from deskops.core.planning.erlang_a import erlang_a_required_agents
-    from deskops.core.planning.units import parse_service_level, parse_share
 
     try:
-        interval_s = parse_duration(interval).total_seconds()
-        aht_s = parse_duration(aht).total_seconds()
-        if target is None and asa is None:
-            target = "80/20s"  # the field's customary default
-        level, within = parse_service_level(target) if target else (None, 20.0)
-        goal = Target(
-            service_level=level,
-            answer_within_seconds=within,
-            max_asa_seconds=parse_duration(asa).total_seconds() if asa else None,
-            max_occupancy=parse_share(max_occupancy) if max_occupancy else None,
-        )
-        traffic = traffic_erlangs(volume, interval_s, aht_s)
-        share = parse_share(shrinkage)
-        p_abandon: float | None = None
-        if patience is not None:
-            if concurrency > 1:
-                fail("--patience (Erlang A) is for calls; chat work with --concurrency uses Erlang C")
-            result, p_abandon = erlang_a_required_agents(
-                traffic, aht_s, parse_duration(patience).total_seconds(), goal, share
-            )
-        elif concurrency > 1:
-            result = chat_required_agents(traffic, aht_s, goal, concurrency, share)
-        else:
-            result = required_agents(traffic, aht_s, goal, share)
+        document, within = interval_staffing(question)
+        traffic = question.volume * parse_duration(question.aht) / parse_duration(question.interval)
     except ValueError as exc:
         fail(str(exc))
-    p = result.performance
-    document: dict[str, Any] = {
-        "agents": result.agents,
-        "agents_with_shrinkage": result.agents_with_shrinkage,
-        "p_wait": p.p_wait,
-        "service_level": p.service_level,
-        "asa_seconds": finite_or_none(p.asa_seconds),
-        "occupancy": p.occupancy,
-    }
-    if p_abandon is not None:
-        document["p_abandon"] = p_abandon  # Erlang A only; ASA is then the mean wait of all offered
     if as_json:
         emit_json(document)
         return
+    q, d = question, document
+    asa = "unbounded (too few agents)" if d["asa_seconds"] is None else f"{d['asa_seconds']:.2f} s"
     _print_table(
-        f"Staffing for {volume:g} contacts in {interval} (AHT {aht}, {traffic:.2f} erlangs)",
+        f"Staffing for {q.volume:g} contacts in {q.interval} (AHT {q.aht}, {traffic:.2f} erlangs)",
         ["measure", "value"],
         [
-            ["agents (productive)", str(result.agents)],
-            [f"agents to schedule ({shrinkage} shrinkage)", str(result.agents_with_shrinkage)],
-            ["probability of waiting", f"{p.p_wait:.1%}"],
-            [f"service level (within {within:g} s)", f"{p.service_level:.2%}"],
-            ["average speed of answer", f"{p.asa_seconds:.2f} s"],
-            ["occupancy", f"{p.occupancy:.1%}"],
-            *([["abandoned (Erlang A)", f"{p_abandon:.1%}"]] if p_abandon is not None else []),
+            ["agents (productive)", str(d["agents"])],
+            [f"agents to schedule ({q.shrinkage} shrinkage)", str(d["agents_with_shrinkage"])],
+            ["probability of waiting", f"{d['p_wait']:.1%}"],
+            [f"service level (within {within:g} s)", f"{d['service_level']:.2%}"],
+            ["average speed of answer", asa],
+            ["occupancy", f"{d['occupancy']:.1%}"],
+            *([["abandoned (Erlang A)", f"{d['p_abandon']:.1%}"]] if "p_abandon" in d else []),
         ],
     )
 
@@ -321,8 +280,10 @@ def staffing(
     if volume is not None:
         if aht is None:
             fail("give --aht with --volume, e.g. --aht 180s")
-        _single_interval(volume, aht, interval, target, asa, shrinkage, max_occupancy, concurrency, patience,
-                         as_json)
+        from deskops.bot.planning_service import IntervalQuestion
+
+        _single_interval(IntervalQuestion(volume, aht, interval, target, asa, shrinkage, max_occupancy, concurrency,
+                                          patience), as_json)
         return
     from deskops.bot.planning_service import staffing_document
 

@@ -38,6 +38,23 @@ def register(registry: CommandRegistry) -> None:
                 "planning section. Intervals nobody can cover are listed, not hidden.",
     )(plan_week)
     registry.command(
+        "plan.staffing",
+        "Agents needed for one interval (Erlang C; Erlang A with --patience)",
+        positionals=(Param("volume", "contacts arriving in the interval", kind="int", required=True, minimum=0),),
+        options=(
+            Param("aht", "average handling time, e.g. 3m", kind="duration", required=True),
+            Param("interval", "interval length (default 30m)", kind="duration"),
+            Param("target", "service level, e.g. 80/20s (default)"),
+            Param("asa", "average speed of answer target, e.g. 30s", kind="duration"),
+            Param("shrinkage", "paid time not available, e.g. 30%"),
+            Param("max-occupancy", "occupancy cap, e.g. 85%"),
+            Param("concurrency", "conversations one agent handles at once (chat work)", kind="int", minimum=1),
+            Param("patience", "mean patience of waiting callers, e.g. 2m (Erlang A)", kind="duration"),
+        ),
+        examples=("/plan staffing 100 --aht 3m --target 80/20s --shrinkage 30%",
+                  "/plan staffing 40 --aht 10m --target 80/60s --concurrency 3"),
+    )(plan_staffing)
+    registry.command(
         "plan.shifts",
         "Your shifts next week (team leads may name someone)",
         positionals=(Param("person", "whose shifts (default: yours)", kind="person"),),
@@ -162,4 +179,42 @@ def plan_shifts(ctx: CommandContext, command: Command) -> Reply:
         text="\n".join(lines),
         fields=(Field("Hours", f"{entry['rostered_hours']:g} of {entry['contracted_hours']:g} contracted"),),
         data=entry,
+    )
+
+
+def plan_staffing(ctx: CommandContext, command: Command) -> Reply:
+    """`/plan staffing VOLUME --aht 3m …`: the same answer as `deskops plan staffing --volume`."""
+    from deskops.bot.planning_service import IntervalQuestion, interval_staffing
+
+    args = command.args
+    question = IntervalQuestion(
+        volume=float(args["volume"]),
+        aht=args["aht"],
+        interval=args.get("interval") or "30m",
+        target=args.get("target"),
+        asa=args.get("asa"),
+        shrinkage=args.get("shrinkage") or "0%",
+        max_occupancy=args.get("max-occupancy"),
+        concurrency=int(args.get("concurrency") or 1),
+        patience=args.get("patience"),
+    )
+    try:
+        document, within = interval_staffing(question)
+    except ValueError as exc:
+        raise InvalidInput(str(exc), hint="e.g. /plan staffing 100 --aht 3m --target 80/20s --shrinkage 30%") from None
+    asa = "unbounded" if document["asa_seconds"] is None else f"{document['asa_seconds']:.1f} s"
+    fields = [
+        Field("Agents", f"{document['agents']} ({document['agents_with_shrinkage']} to schedule)"),
+        Field("Service level", f"{document['service_level']:.1%} within {within:g} s"),
+        Field("Waiting", f"{document['p_wait']:.1%}, ASA {asa}"),
+        Field("Occupancy", f"{document['occupancy']:.1%}"),
+    ]
+    if "p_abandon" in document:
+        fields.append(Field("Abandoned", f"{document['p_abandon']:.1%}"))
+    return Reply(
+        title=f"Staffing for {question.volume:g} contacts in {question.interval}",
+        text=f"AHT {question.aht}, shrinkage {question.shrinkage}"
+             + (f", {question.concurrency} conversations per agent" if question.concurrency > 1 else ""),
+        fields=tuple(fields),
+        data=document,
     )
