@@ -33,6 +33,7 @@ class SlackThreadRow(SQLModel, table=True):
     channel: str = Field(max_length=32, index=True)
     ts: str = Field(max_length=32, index=True)
     requester_slack_id: str | None = Field(default=None, max_length=32)
+    incident_channel: str | None = Field(default=None, max_length=32)
 
 
 def create_slack_tables(engine: Engine) -> None:
@@ -95,6 +96,14 @@ class ThreadMap:
             else:
                 row.channel, row.ts = channel, ts
             session.commit()
+
+    def set_incident_channel(self, ticket_ref: str, channel: str) -> None:
+        """Remember the channel opened for a major incident."""
+        with Session(self._engine) as session:
+            row = session.get(SlackThreadRow, ticket_ref)
+            if row is not None:
+                row.incident_channel = channel
+                session.commit()
 
     def by_ticket(self, ticket_ref: str) -> SlackThreadRow | None:
         """The card/thread of a ticket, if it has one."""

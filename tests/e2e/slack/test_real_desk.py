@@ -169,3 +169,24 @@ def test_page_by_dm_has_acknowledge_and_escalate_buttons(desk: SlackHarness) -> 
     assert labels == ["Acknowledge", "Escalate"]
     values = [json.loads(e["value"]) for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]]
     assert values[0] == {"c": "page.ack", "a": {"ref": "INC-9", "page": 17}}
+
+
+def test_major_incident_gets_its_own_channel_once(desk: SlackHarness) -> None:
+    desk.slash('open "Payroll system down" --urgency high --impact high')  # P1: a major incident
+    created = desk.fake.wait_for("conversations.create")[0].params
+    assert created["name"] == "inc-1-payroll-system-down"
+    wait_until(lambda: any("major incident" in (m["text"] or "").lower()
+                           for m in desk.fake.channel_messages(TRIAGE)))
+    incident_channel = next(c for c in desk.fake.messages if c not in (TRIAGE, "D0DAVE"))
+    assert "Payroll system down" in desk.fake.channel_messages(incident_channel)[0]["text"]
+    invite = desk.fake.wait_for("conversations.invite")[0].params
+    assert invite["users"] == "U0DAVE"
+    card = next(m for m in desk.fake.channel_messages(TRIAGE) if not m.get("thread_ts"))
+    _press(desk, card, "Assign to me")  # a redraw must not open a second channel
+    desk.fake.wait_for("chat.update")
+    time.sleep(0.3)
+    assert len(desk.fake.calls_to("conversations.create")) == 1
+    desk.slash('open "One mouse is broken" --urgency low --impact low')
+    wait_until(lambda: len([m for m in desk.fake.channel_messages(TRIAGE) if not m.get("thread_ts")]) == 2)
+    time.sleep(0.3)
+    assert len(desk.fake.calls_to("conversations.create")) == 1

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -42,6 +43,7 @@ ASSIGN = "ticket.assign"
 PENDING = "ticket.pending"
 AT_RISK = "ticket.at-risk"
 _FORM_WORDS = {"", "new", "form"}
+PURGE_EVERY = timedelta(hours=1)
 _INTERNAL_PREFIX = re.compile(r"^\s*(internal|note)\s*:\s*", re.IGNORECASE)
 
 
@@ -57,6 +59,8 @@ class SlackDesk:
     settings: SlackSettings
     parse: TextParser
     form: views.FormOptions = field(default_factory=views.FormOptions)
+    major_priority: str | None = "P1"
+    """Tickets of this priority are major incidents and get their own channel (None: never)."""
 
     def spec(self, name: str) -> Any:
         """The dispatcher's spec of a command (None when it has no registry, or no such command)."""
@@ -79,6 +83,7 @@ class SlackDesk:
     work_threads: int = 1
     """Threads for the work done after the ack (the database takes one writer at a time anyway)."""
     _executor: ThreadPoolExecutor | None = field(default=None, init=False, repr=False)
+    _purged_at: datetime | None = field(default=None, init=False, repr=False)
 
     def later(self, key: str | None, work: Callable[[], object]) -> None:
         """Run `work` after the ack on the desk's own threads, once per Slack delivery `key`.
@@ -92,7 +97,11 @@ class SlackDesk:
 
     def once(self, key: str | None, work: Callable[[], object]) -> bool:
         """Run `work` unless `key` was already claimed; release the claim when work fails (Slack retries)."""
-        if key is not None and not self.deliveries.claim(key, self.clock.now()):
+        now = self.clock.now()
+        if self._purged_at is None or now - self._purged_at > PURGE_EVERY:
+            self._purged_at = now
+            self.deliveries.purge(now)  # keys are kept a day: far beyond Slack's retries (minutes)
+        if key is not None and not self.deliveries.claim(key, now):
             log.info("slack delivery %s already handled; ignoring the repeat", key)
             return False
         try:
@@ -319,7 +328,7 @@ class Listeners:
         if actor is None:
             return
         first = text.split(maxsplit=1)[0].lower() if text else ""
-        if first in {"help", "list", "show", "mine"}:
+        if first in {"help", "list", "show"}:
             parsed = self.desk.parse(text, actor, Origin(platform="slack", channel=event.get("channel")))
             reply = parsed if isinstance(parsed, Reply) else self.desk.dispatcher.dispatch(parsed)
             self.dm(user_id, reply)
