@@ -106,3 +106,21 @@ def test_slots_follow_local_wall_clock_across_dst() -> None:
     series = Series("Europe/Amsterdam", date(2013, 10, 26), HOUR, (0.0,) * 48)
     assert series.slot_start(9) == datetime(2013, 10, 26, 7, tzinfo=UTC)  # summer time, UTC+2
     assert series.slot_start(24 + 9) == datetime(2013, 10, 27, 8, tzinfo=UTC)  # winter time, UTC+1
+
+
+def test_the_desk_calendars_holidays_and_closed_days_are_special() -> None:
+    from pathlib import Path
+
+    from deskops.bot.config_loader import load_config
+    from deskops.bot.planning_io import History
+    from deskops.bot.planning_service import special_days
+    from deskops.core.business_calendar import BusinessCalendar
+
+    desk = load_config(Path(__file__).resolve().parents[2] / "config" / "desk.yaml")
+    calendar = BusinessCalendar.from_config(desk.calendars["office-zurich"])
+    history = History(Series("Europe/Zurich", date(2026, 12, 21), HOUR, (0.0,) * 7 * 24), "desk event log")
+    flags = special_days(history, 24, calendar)
+    special = sorted({history.series.slot_local(i)[0] for i, flag in enumerate(flags) if flag})
+    # 24 Dec is a closed day in the example desk file; 25-26 Dec are Zurich public holidays.
+    assert special == [date(2026, 12, 24), date(2026, 12, 25), date(2026, 12, 26)]
+    assert len(flags) == 8 * 24
