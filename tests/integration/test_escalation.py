@@ -146,6 +146,10 @@ def test_a_sweep_run_twice_or_late_fires_each_overdue_step_exactly_once(engine: 
 def test_resolving_stops_paging(engine: Engine) -> None:  # noqa: F811
     ref = open_ticket(engine)
     start_escalation(uow=uow(engine), desk=DESK, ref=ref, now=T0)
+    with Session(engine) as session:  # bob got his page
+        for row in session.execute(select(OutboxRow)).scalars():
+            row.delivered_at = T0 + timedelta(seconds=5)
+        session.commit()
     services.resolve(uow=uow(engine), desk=DESK, actor="bob", ref=ref, resolution_code="fixed",
                      now=T0 + timedelta(minutes=2))
     tick(engine, T0 + timedelta(minutes=2), T0 + timedelta(hours=1), every=timedelta(minutes=1))
@@ -219,3 +223,51 @@ def test_start_due_starts_tickets_changed_since_the_watermark_once(engine: Engin
     again = start_due(uow=uow(engine), desk=DESK, since=T0 - timedelta(hours=1), now=T0 + timedelta(minutes=3))
     assert [ref for ref, *_ in again.fired] == [first]  # the other one already escalates: left alone
     assert len(events(engine, EventType.ESCALATION_STARTED)) == 2
+
+
+def test_resolving_ends_the_escalation_at_the_next_run_and_withdraws_undelivered_pages(
+    engine: Engine,  # noqa: F811
+) -> None:
+    from deskops.core.services.escalation import start_due
+
+    ref = open_ticket(engine)
+    start_escalation(uow=uow(engine), desk=DESK, ref=ref, now=T0)  # bob's page waits in the outbox
+    services.resolve(uow=uow(engine), desk=DESK, actor="bob", ref=ref, resolution_code="fixed",
+                     now=T0 + timedelta(seconds=20))
+    report = start_due(uow=uow(engine), desk=DESK, since=T0, now=T0 + timedelta(seconds=30))
+    assert report.ended == [(ref, "resolved")]
+    assert pages(engine) == []
+    with Session(engine) as session:
+        row = session.execute(select(EscalationRow)).scalars().one()
+        page = session.execute(select(PageRow)).scalars().one()
+    assert (row.status, row.next_due_at, page.status) == ("resolved", None, "cancelled")
+
+
+def test_sla_threshold_steps_follow_the_ticket_clock_through_a_pause(engine: Engine) -> None:  # noqa: F811
+    from deskops.core.sla.service import SlaEngine
+
+    config = dict(DESK_CONFIG)
+    config["calendars"] = {"always": {"timezone": "UTC", "hours": "24x7"}}
+    targets = {p: {"response": "1h", "resolution": "4h"} for p in ("P1", "P2", "P3", "P4")}
+    config["agreements"] = {"sla": {"kind": "sla", "calendar": "always", "targets": targets}}
+    config["escalation"] = {"policies": {"by-sla": {"match": {"priorities": ["P3"]}, "steps": [
+        {"sla": {"clock": "resolution", "percent": 75}, "notify": {"role": "manager"}},
+        {"sla": {"clock": "resolution", "percent": 100}, "reassign": "next-level"},
+    ]}}}
+    desk = Desk.from_config(DeskConfig.model_validate(config))
+    sla_due = SlaEngine.from_config(desk.config).sla_due
+    ref = services.open_ticket(uow=uow(engine), desk=desk, actor="alice", title="Slow VPN", now=T0,
+                               urgency="medium", impact="medium", group="network").ticket.ref
+    start_escalation(uow=uow(engine), desk=desk, ref=ref, now=T0, sla_due=sla_due)
+    services.set_pending(uow=uow(engine), desk=desk, actor="bob", ref=ref, reason="customer",
+                         now=T0 + timedelta(hours=1))
+    services.resume(uow=uow(engine), desk=desk, actor="bob", ref=ref, now=T0 + timedelta(hours=2))
+    fired: list[tuple[timedelta, str]] = []
+    for minutes in (179, 180, 181, 239, 240, 299, 300, 301, 600):
+        report = sweep(uow=uow(engine), desk=desk, now=T0 + timedelta(minutes=minutes), sla_due=sla_due)
+        fired.extend((timedelta(minutes=minutes), action) for _, _, action, _ in report.fired)
+    # 75 % of 4 h is reached at 3 h of running time: 4 h after opening with the hour pending; breach at 5 h
+    assert fired == [(timedelta(hours=4), "notify"), (timedelta(hours=5), "reassign")]
+    escalated = events(engine, EventType.TICKET_ESCALATED)
+    assert [(e.payload["level"], e.payload["group"]) for e in escalated] == [
+        ("hierarchical", None), ("functional", "infrastructure")]

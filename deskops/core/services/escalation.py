@@ -129,15 +129,23 @@ def _fire(uow: EscalationUnitOfWork, desk: Desk, ticket: Ticket, record: Escalat
     return recipients
 
 
+def _stop_closed(uow: EscalationUnitOfWork, ticket: Ticket, now: datetime, report: SweepReport) -> None:
+    """A resolved, closed or cancelled ticket pages nobody: end its escalation, withdraw undelivered pages."""
+    assert ticket.id is not None
+    ended = uow.escalations.end(ticket.id, EscalationStatus.RESOLVED, by=SYSTEM_ACTOR, at=now)
+    if ended is None:
+        return
+    uow.escalations.settle_pages(ticket.id, ended.generation, acknowledged_by=None, at=now)
+    record_event(ticket, EventType.ESCALATION_STOPPED, SYSTEM_ACTOR, now, reason=str(ticket.state), by=None)
+    report.ended.append((ticket.ref, str(ticket.state)))
+
+
 def _run_due(uow: EscalationUnitOfWork, desk: Desk, ticket: Ticket, record: EscalationRecord, now: datetime,
              sla_due: SlaDue | None, report: SweepReport) -> None:
     """Fire every step of this escalation that is due at `now`, in order, and store where it stands."""
     assert ticket.id is not None
     if not ticket.is_open:
-        ended = uow.escalations.end(ticket.id, EscalationStatus.RESOLVED, by=SYSTEM_ACTOR, at=now)
-        if ended is not None:
-            record_event(ticket, EventType.ESCALATION_STOPPED, SYSTEM_ACTOR, now, reason=str(ticket.state), by=None)
-            report.ended.append((ticket.ref, str(ticket.state)))
+        _stop_closed(uow, ticket, now, report)
         return
     thresholds: Mapping[SlaKey, datetime] = {}
     if sla_due is not None and record.snapshot.sla_indices():
@@ -229,23 +237,27 @@ def _start_if_needed(uow: EscalationUnitOfWork, desk: Desk, ticket: Ticket, now:
 
 _STARTERS = (EventType.TICKET_OPENED, EventType.PRIORITY_CHANGED, EventType.TICKET_REOPENED,
              EventType.TICKET_ASSIGNED)
+_STOPPERS = (EventType.TICKET_RESOLVED, EventType.TICKET_CLOSED, EventType.TICKET_CANCELLED)
 
 
 def start_due(*, uow: EscalationUnitOfWork, desk: Desk, since: datetime, now: datetime,
               sla_due: SlaDue | None = None, tickets: list[str] | None = None) -> SweepReport:
     """Start escalations where a policy now fits: tickets opened, reprioritised, reassigned or reopened
-    in `(since, now]` (or exactly the `tickets` given). Idempotent: a ticket already escalating under
-    the fitting policy is left alone."""
+    in `(since, now]` (or exactly the `tickets` given); end those of tickets resolved, closed or
+    cancelled meanwhile. Idempotent: a ticket already escalating under the fitting policy is left alone."""
     now = ensure_utc(now)
     report = SweepReport()
     with uow:
         refs = tickets if tickets is not None else uow.escalations.changed_tickets(
-            ensure_utc(since), now, tuple(t.value for t in _STARTERS))
+            ensure_utc(since), now, tuple(t.value for t in (*_STARTERS, *_STOPPERS)))
         for ref in refs:
             ticket = uow.tickets.get(ref)
             if ticket is None or ticket.id is None:
                 continue
-            if _start_if_needed(uow, desk, ticket, now, SYSTEM_ACTOR, sla_due, report):
+            if not ticket.is_open:
+                _stop_closed(uow, ticket, now, report)  # at once, not at the next step's due time
+                _save(uow, desk, ticket, now)
+            elif _start_if_needed(uow, desk, ticket, now, SYSTEM_ACTOR, sla_due, report):
                 _save(uow, desk, ticket, now)
         uow.commit()
     return report
