@@ -44,35 +44,36 @@ def _state_logs(agents: int, traffic: float, patience_ratio: float) -> list[floa
 
 
 def _answered_within(agents: int, patience_ratio: float, start: list[float], within: float) -> float:
-    """P(a contact that finds k others queued ahead, weights `start[k]`, is answered within `within` AHTs)."""
+    """P(a contact that finds k others queued ahead, weights `start[k]`, is answered within `within` AHTs).
+
+    The tagged contact moves from k ahead to k − 1 at rate N + k·θ/μ (an agent frees up or someone ahead
+    gives up) and is answered from k = 0 at rate N; it gives up at rate θ/μ. Uniformisation turns this
+    into Poisson-weighted steps of a discrete chain (vectorised: one array operation per step).
+    """
+    import numpy as np
+
     size = len(start)
-    rates = [(agents + k * patience_ratio, patience_ratio) for k in range(size)]
-    uniform = max(advance + abandon for advance, abandon in rates)
+    advance = agents + patience_ratio * np.arange(size, dtype=float)
+    uniform = float(advance[-1] + patience_ratio)
     if uniform <= 0 or within <= 0:
         return 0.0
-    state = list(start)
+    move = advance / uniform
+    stay = 1.0 - (advance + patience_ratio) / uniform
+    state = np.asarray(start, dtype=float)
     served = 0.0
     total = 0.0
     steps_mean = uniform * within
-    # Poisson(steps_mean) weights; sum until the tail is negligible.
-    weight = math.exp(-steps_mean)
+    weight = math.exp(-steps_mean)  # Poisson(steps_mean) weights, summed until the tail is negligible
     cumulative = weight
     step = 0
+    limit = steps_mean + 12 * math.sqrt(steps_mean) + 50
     while True:
         total += weight * served
-        if 1 - cumulative < 1e-12 or step > steps_mean + 12 * math.sqrt(steps_mean) + 50:
-            total += (1 - cumulative) * served
-            return total
-        nxt = [0.0] * size
-        for k, mass in enumerate(state):
-            if mass == 0.0:
-                continue
-            advance, abandon = rates[k]
-            if k == 0:
-                served += mass * advance / uniform
-            else:
-                nxt[k - 1] += mass * advance / uniform
-            nxt[k] += mass * (1 - (advance + abandon) / uniform)
+        if 1 - cumulative < 1e-12 or step > limit:
+            return total + (1 - cumulative) * served
+        served += float(state[0] * move[0])
+        nxt = state * stay
+        nxt[:-1] += state[1:] * move[1:]
         state = nxt
         step += 1
         weight *= steps_mean / step
