@@ -36,7 +36,7 @@ from pydantic import Field, field_validator, model_validator
 
 from deskops.core.config.base import Duration, StrictModel
 from deskops.core.config.calendars import weekly_windows
-from deskops.core.config.oncall import known_zone
+from deskops.core.config.oncall import known_zone, windows_as_lists
 
 TargetRole = Literal["oncall", "manager", "assignee", "group"]
 """oncall: who is on call for the ticket's group (`escalation.oncall`), else its members; manager: the
@@ -101,9 +101,7 @@ class WindowConfig(StrictModel):
     @field_validator("hours", mode="before")
     @classmethod
     def _single_window(cls, value: object) -> object:
-        if isinstance(value, dict):
-            return {key: (w,) if isinstance(w, str) else w for key, w in value.items()}
-        return value
+        return windows_as_lists(value)
 
     @field_validator("hours")
     @classmethod

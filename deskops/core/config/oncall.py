@@ -38,6 +38,13 @@ _EVERY_N_DAYS = re.compile(r"^(\d+)d$")
 MAX_ROTATION_DAYS = 366
 
 
+def windows_as_lists(value: object) -> object:
+    """Accept `mon-fri: "08:00-18:00"` (the natural way to write one window) as a list of one."""
+    if isinstance(value, dict):
+        return {key: (w,) if isinstance(w, str) else w for key, w in value.items()}
+    return value
+
+
 def known_zone(value: str) -> str:
     """Check that `value` is an IANA time zone name; the message says what to write instead."""
     try:
@@ -105,10 +112,7 @@ class LayerConfig(StrictModel):
     @field_validator("restrict", mode="before")
     @classmethod
     def _single_window(cls, value: object) -> object:
-        # `mon-fri: "08:00-18:00"` is the natural way to write one window; accept it as a list of one
-        if isinstance(value, dict):
-            return {key: (w,) if isinstance(w, str) else w for key, w in value.items()}
-        return value
+        return windows_as_lists(value)
 
     @field_validator("restrict")
     @classmethod
