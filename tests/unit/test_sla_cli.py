@@ -116,6 +116,7 @@ def test_config_comes_from_the_environment(desk: Path, monkeypatch: pytest.Monke
         (["due", "--calendar", "office", "--start", "2026-06-15T10:00", "--target", "1h"], "has no offset"),
         (["due", "--calendar", "office", "--start", "15/06/2026", "--target", "1h"], "bad start '15/06/2026'"),
         (["due", "--calendar", "office", "--start", "2026-06-15T10:00Z", "--target", "soon"], "bad duration"),
+        (["due", "--calendar", "office", "--start", "2026-06-15T10:00Z", "--target", "400d"], "longer than 366 days"),
         (["due", "--calendar", "office", "--start", "2026-06-15T10:00Z", "--target", "1h", "--pause",
           "2026-06-15T10:00Z"], "write START/END"),
         (["due", "--calendar", "office", "--start", "2026-06-15T10:00Z", "--target", "1h", "--pause",

@@ -9,7 +9,7 @@ Contract (DESIGN.md §4): `deskops sla due --calendar NAME --start ISO --target 
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
@@ -29,6 +29,9 @@ PauseOption = Annotated[
     typer.Option("--pause", help="A paused span START/END (ISO with offsets); repeat for several."),
 ]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
+
+MAX_TARGET = timedelta(days=366)
+"""Longest target the command computes (a year of business time spans years of calendar days)."""
 
 _ISO_EXAMPLE = "write ISO 8601 with an offset, e.g. 2026-12-24T16:30+01:00 or 2026-12-24T15:30Z"
 
@@ -109,6 +112,8 @@ def due(
         target_delta = parse_duration(target)
     except ValueError as exc:
         _usage_error(str(exc))
+    if target_delta > MAX_TARGET:
+        _usage_error(f"target {target!r} is longer than {MAX_TARGET.days} days of business time; give a shorter one")
     started = _parse_instant(start, "start")
     pauses = _parse_pauses(pause)
     cal = _calendar(calendar, config)
