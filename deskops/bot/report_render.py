@@ -113,6 +113,17 @@ def build_tables(document: dict[str, Any]) -> list[Table]:
                              _percent(figures["compliance"]), f"{risk['50-75']} / {risk['75-90']} / {risk['90+']}"))
         tables.append(Table("SLA compliance per clock", ("priority", "clock", "met", "breached", "compliance",
                                                          "open at risk 50-75 / 75-90 / 90+ %"), rows))
+    if document.get("series"):
+        series_rows: list[tuple[str, ...]] = []
+        for entry in document["series"]:
+            ttr = entry.get("time_to_resolve_hours") or {}
+            sla_cells = [f"{clock} {_percent(c['compliance'])}" for clock, c in (entry.get("sla") or {}).items()]
+            series_rows.append((entry["period"]["from"][:10], f"{entry['opened']:,}", f"{entry['resolved']:,}",
+                         f"{entry['backlog_end']:,}" if "backlog_end" in entry else "-",
+                         _hours((ttr.get("gross") or {}).get("median")), _hours((ttr.get("net") or {}).get("median")),
+                         ", ".join(sla_cells) or "-"))
+        tables.append(Table("Per period", ("from", "opened", "resolved", "backlog at end", "TTR gross median h",
+                                           "TTR net median h", "SLA compliance"), series_rows))
     volume = document.get("volume") or {}
     if volume.get("by_channel"):
         tables.append(Table("Opened by channel", ("channel", "opened"),

@@ -65,3 +65,18 @@ def test_bad_input_exits_2_with_a_message_and_creates_nothing(
     assert result.exit_code == 2, result.output
     assert message in result.stderr and result.stdout == ""
     assert not (tmp_path / "desk.db").exists()
+
+
+def test_series_per_day_adds_up_to_the_whole_period(tmp_path: Path, env: dict[str, str]) -> None:
+    source = tmp_path / "history.csv"
+    source.write_text(EXAMPLE.replace("T-2,2026-03-02T10:00Z", "T-2,2026-03-04T10:00Z"), encoding="utf-8")
+    assert run(["import", str(source), "--format", "csv", "--json"], env).exit_code == 0
+    result = run(["report", "--from", "2026-03-01", "--to", "2026-03-05", "--every", "day", "--json"], env)
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    days = document["series"]
+    assert [d["period"]["from"] for d in days] == [f"2026-03-0{i}T00:00:00Z" for i in range(1, 6)]
+    assert sum(d["opened"] for d in days) == document["opened"] == 2
+    assert [d["backlog_end"] for d in days] == [0, 0, 0, 1, 1]  # T-1 resolved on the 2nd, T-2 open from the 4th
+    bad = run(["report", "--from", "2026-03-01", "--every", "fortnight"], env)
+    assert bad.exit_code == 2 and "one of: day, week, month" in bad.stderr

@@ -112,3 +112,24 @@ def test_acknowledgement_backlog_age_escalation_and_first_level_figures() -> Non
     # C was acknowledged at 3.25 h, inside; B at 4 h, after the end: B is unacknowledged within the period.
     assert on_day_one.time_to_acknowledge_hours.count == 2 and on_day_one.unacknowledged == 1
     assert build_report(TICKETS, Period()).first_contact_resolution is None  # no 1st level known
+
+
+def test_periods_split_into_calendar_days_weeks_and_months() -> None:
+    from deskops.core.kpi.period import split
+
+    period = Period(datetime(2026, 1, 30, 12, tzinfo=UTC), datetime(2026, 3, 2, tzinfo=UTC))
+    months = split(period, "month")
+    assert [(p.start, p.end) for p in months] == [
+        (datetime(2026, 1, 30, 12, tzinfo=UTC), datetime(2026, 2, 1, tzinfo=UTC)),
+        (datetime(2026, 2, 1, tzinfo=UTC), datetime(2026, 3, 1, tzinfo=UTC)),
+        (datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 3, 2, tzinfo=UTC)),
+    ]
+    weeks = split(period, "week")
+    assert all(p.start.weekday() == 0 for p in weeks[1:]) and weeks[-1].end == period.end
+    assert len(split(period, "day")) == 31  # 30 Jan (from noon), 31 Jan, 28 days of February, 1 Mar
+    assert split(Period(datetime(2026, 12, 1, tzinfo=UTC), datetime(2027, 1, 5, tzinfo=UTC)), "month")[1].start == \
+        datetime(2027, 1, 1, tzinfo=UTC)
+    with pytest.raises(ValueError, match="start and an end"):
+        split(Period(), "day")
+    with pytest.raises(ValueError, match="one of: day, week, month"):
+        split(period, "hour")

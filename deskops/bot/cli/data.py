@@ -287,6 +287,9 @@ def report(
                                   "or config/desk.yaml when present).")
     ] = None,
     sla: Annotated[bool, typer.Option("--sla/--no-sla", help="Evaluate the SLA clocks of every ticket.")] = True,
+    every: Annotated[
+        str | None, typer.Option("--every", help="Also give the figures per day, week or month (key \"series\").")
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Report the desk's KPIs for a period: volume, backlog, MTTA/MTTR, reopens, hops, FCR, SLA compliance."""
@@ -295,6 +298,7 @@ def report(
     from deskops.core.kpi.audience import Audience, for_audience
     from deskops.core.kpi.period import Period
     from deskops.core.kpi.report import ReportOptions, report_from_cells
+    from deskops.core.kpi.sla import sla_compliance
     from deskops.core.persistence.kpi_facts import count_sla_breaches, load_ticket_facts
     from deskops.core.persistence.kpi_sql import aggregate_cells
 
@@ -315,7 +319,8 @@ def report(
     filters = {"priority": priority, "group": group, "category": category}
     options = ReportOptions(as_of=as_of, older_than_days=older_than, first_level_groups=levels)
     cells, channels, categories = aggregate_cells(engine, period, options, **filters)
-    compliance = _sla_compliance(engine, period, filters, desk, as_of) if sla else None
+    statuses = _clock_statuses(engine, period, filters, desk, as_of) if sla else None
+    compliance = None if statuses is None else sla_compliance(statuses, period)
     result = report_from_cells(
         cells,
         period,
@@ -326,6 +331,8 @@ def report(
         sla=compliance,
     )
     document = result.model_dump(mode="json", by_alias=True)
+    if every is not None:
+        document["series"] = _series(engine, period, every, options, filters, statuses)
     document["filter"] = filters
     document["database"] = _shown_url(_database_url())
     document = for_audience(document, reader)
@@ -368,17 +375,55 @@ def _first_level_groups(desk: Any) -> frozenset[str] | None:
     return frozenset(name for name, group in desk.groups.items() if group.level == 1)
 
 
-def _sla_compliance(engine: Engine, period: Period, filters: dict[str, Any], desk: Any, as_of: datetime) -> Any:
-    """Evaluate every relevant ticket's clocks with the desk's agreements; None without agreements."""
+def _clock_statuses(engine: Engine, period: Period, filters: dict[str, Any], desk: Any, as_of: datetime) -> Any:
+    """Every relevant ticket's SLA clocks as of `as_of`, with the desk's agreements; None without agreements."""
     if desk is None or not desk.agreements:
         return None
-    from deskops.core.kpi.sla import sla_compliance
     from deskops.core.persistence.kpi_facts import iter_ticket_logs
     from deskops.core.sla.service import SlaEngine
 
     clocks = SlaEngine.from_config(desk)
-    statuses = (status for log in iter_ticket_logs(engine, period, **filters) for status in clocks.clocks(log, as_of))
-    return sla_compliance(statuses, period)
+    return [status for log in iter_ticket_logs(engine, period, **filters) for status in clocks.clocks(log, as_of)]
+
+
+MAX_SERIES = 400
+
+
+def _series(engine: Engine, period: Period, every: str, options: Any, filters: dict[str, Any],
+            statuses: Any) -> list[dict[str, Any]]:
+    """The headline measures (and SLA outcomes) for each day, week or month of the period."""
+    from dataclasses import replace
+
+    from deskops.core.kpi.period import Period, split
+    from deskops.core.kpi.report import Measures, report_from_cells
+    from deskops.core.kpi.sla import sla_compliance
+    from deskops.core.persistence.kpi_sql import aggregate_cells, opened_span
+
+    first, _last = opened_span(engine)
+    start = period.start or first
+    end = period.end or options.as_of
+    if start is None or end is None or end <= start:
+        return []
+    try:
+        parts = split(Period(start, end), every)
+    except ValueError as error:
+        _usage_error(f"--every: {error}")
+    if len(parts) > MAX_SERIES:
+        _usage_error(f"--every {every} gives {len(parts)} periods (at most {MAX_SERIES}); use a longer step or period")
+    series = []
+    for part in parts:
+        part_options = replace(options, as_of=part.end)
+        cells, channels, categories = aggregate_cells(engine, part, part_options, **filters)
+        figures = report_from_cells(cells, part, channels=channels, categories=categories, options=part_options)
+        entry: dict[str, Any] = {"period": {"from": part.start, "to": part.end}}
+        entry |= figures.model_dump(mode="json", include=set(Measures.model_fields))
+        if statuses is not None:
+            outcome = sla_compliance(statuses, part)
+            entry["sla"] = {clock: {"met": c.met, "breached": c.breached, "compliance": c.compliance}
+                            for clock, c in outcome.clocks.items()}
+        entry["period"] = {k: v.isoformat().replace("+00:00", "Z") for k, v in entry["period"].items()}
+        series.append(entry)
+    return series
 
 
 def _require_store() -> Engine:

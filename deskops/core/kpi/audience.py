@@ -22,13 +22,14 @@ class Audience(StrEnum):
 _ALWAYS = ("period", "as_of", "opened", "resolved")
 AUDIENCE_KEYS: dict[Audience, tuple[str, ...]] = {
     Audience.AGENT: (*_ALWAYS, "backlog_end", "backlog_age_days", "backlog_older_than", "backlog_age_threshold_days",
-                     "time_to_acknowledge_hours", "unacknowledged", "sla", "by_priority"),
+                     "time_to_acknowledge_hours", "unacknowledged", "sla", "by_priority", "series"),
     Audience.LEAD: (*_ALWAYS, "backlog_end", "backlog_age_days", "backlog_older_than", "backlog_age_threshold_days",
                     "time_to_acknowledge_hours", "unacknowledged", "time_to_resolve_hours", "reopen_rate",
                     "reassignments_mean", "reassigned_share", "reassigned_3plus_share", "escalated_share", "sla",
-                    "by_priority", "by_group", "volume"),
+                    "by_priority", "by_group", "volume", "series"),
     Audience.MANAGER: (),  # everything
-    Audience.CUSTOMER: (*_ALWAYS, "backlog_end", "time_to_resolve_hours", "reopen_rate", "sla", "by_priority"),
+    Audience.CUSTOMER: (*_ALWAYS, "backlog_end", "time_to_resolve_hours", "reopen_rate", "sla", "by_priority",
+                        "series"),
 }
 #: Measures kept inside the per-priority slices for customers.
 CUSTOMER_SLICE_KEYS = ("opened", "resolved", "backlog_end", "time_to_resolve_hours", "reopen_rate")
@@ -43,6 +44,8 @@ def for_audience(document: dict[str, Any], audience: Audience) -> dict[str, Any]
     kept = {key: value for key, value in document.items() if key in keys or key in _KEPT_ALWAYS}
     kept["definitions"] = {k: v for k, v in document.get("definitions", {}).items() if k in keys}
     kept["audience"] = str(audience)
+    if "series" in kept:
+        kept["series"] = [{k: v for k, v in entry.items() if k in keys} for entry in kept["series"]]
     if audience is Audience.CUSTOMER:
         kept["by_priority"] = {
             name: {k: v for k, v in measures.items() if k in CUSTOMER_SLICE_KEYS}

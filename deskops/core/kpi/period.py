@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from deskops.core.clock import ensure_utc
 
@@ -34,3 +34,37 @@ class Period:
         if self.end is None:
             return finished_at is None
         return opened_at < self.end and (finished_at is None or finished_at >= self.end)
+
+
+STEPS = ("day", "week", "month")
+
+
+def _floor(at: datetime, step: str) -> datetime:
+    """The start (UTC midnight) of the day, ISO week (Monday) or month holding `at`."""
+    day = datetime(at.year, at.month, at.day, tzinfo=UTC)
+    if step == "week":
+        return day - timedelta(days=day.weekday())
+    if step == "month":
+        return day.replace(day=1)
+    return day
+
+
+def _next(at: datetime, step: str) -> datetime:
+    if step == "month":
+        return at.replace(year=at.year + 1, month=1) if at.month == 12 else at.replace(month=at.month + 1)
+    return at + timedelta(days=7 if step == "week" else 1)
+
+
+def split(period: Period, step: str) -> list[Period]:
+    """Cut a bounded period into calendar days, ISO weeks or months (UTC); the ends are clipped to the period."""
+    if step not in STEPS:
+        raise ValueError(f"step {step!r} is not one of: {', '.join(STEPS)}")
+    if period.start is None or period.end is None:
+        raise ValueError("only a period with a start and an end can be split")
+    parts: list[Period] = []
+    cursor = period.start
+    while cursor < period.end:
+        following = min(_next(_floor(cursor, step), step), period.end)
+        parts.append(Period(cursor, following))
+        cursor = following
+    return parts

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Engine, and_, case, func, literal, or_, select, true
@@ -154,3 +154,19 @@ def _backlog_ages(engine: Engine, conn: Any, where: Any, open_at_end: Any, as_of
 def _opened_by(conn: Any, column: Any, where: Any, opened_in: Any) -> Counter[str]:
     query = select(column, func.count()).where(where, opened_in).group_by(column)
     return Counter({(name or NO_VALUE): int(count) for name, count in conn.execute(query)})
+
+
+def opened_span(engine: Engine) -> tuple[datetime | None, datetime | None]:
+    """The first and last opening in the store (None, None when it holds no ticket)."""
+    with engine.connect() as conn:
+        first, last = conn.execute(select(func.min(_T.c.opened_at), func.max(_T.c.opened_at))).one()
+    # min()/max() come back untyped on SQLite; read them through the column type.
+    kind = UTCDateTime()
+    return (kind.process_result_value(first, engine.dialect) if isinstance(first, datetime) else _text_time(first),
+            kind.process_result_value(last, engine.dialect) if isinstance(last, datetime) else _text_time(last))
+
+
+def _text_time(value: Any) -> datetime | None:
+    if value is None:
+        return None
+    return datetime.fromisoformat(str(value)).replace(tzinfo=UTC)
