@@ -160,33 +160,68 @@ def test_page_by_dm_has_acknowledge_and_escalate_buttons(desk: SlackHarness) -> 
 
     d = desk.slack_desk
     deliverer = SlackDeliverer(desk.client, d.people, d.threads, d.deliveries, desk.settings, SystemClock())
-    page = Notification(id=1, key="page:INC-9:1", kind="page", recipient="alice", text="P1 INC-9: VPN down",
-                        created_at=datetime.now(UTC), attempt=1, ticket_ref="INC-9", payload={"page": 17})
+    page = Notification(id=1, key="page:9:g1:s1:alice", kind="escalation.page", recipient="alice",
+                        text="P1 INC-9: VPN down", created_at=datetime.now(UTC), attempt=1, ticket_ref="INC-9")
     assert deliverer.can_reach("alice") and not deliverer.can_reach("nobody")
     deliverer.deliver(page)
     message = desk.fake.channel_messages("D0ALICE")[0]
     labels = [e["text"]["text"] for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]]
     assert labels == ["Acknowledge", "Escalate"]
     values = [json.loads(e["value"]) for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]]
-    assert values[0] == {"c": "page.ack", "a": {"ref": "INC-9", "page": 17}}
+    assert values == [{"c": "page.ack", "a": {"ref": "INC-9"}}, {"c": "ticket.escalate", "a": {"ref": "INC-9"}}]
 
 
-def test_major_incident_gets_its_own_channel_once(desk: SlackHarness) -> None:
-    desk.slash('open "Payroll system down" --urgency high --impact high')  # P1: a major incident
+def test_real_page_is_acknowledged_from_its_dm_button(desk: SlackHarness) -> None:
+    from datetime import UTC, datetime
+
+    from deskops.bot.notify.outbox import OutboxDelivery
+
+    desk.slash('open "Core switch down" --urgency high --impact high')
+    wait_until(lambda: len(desk.fake.channel_messages(TRIAGE)) == 1)
+    ref = desk.fake.channel_messages(TRIAGE)[0]["text"].split(" ")[0]
+    desk.slash(f"major {ref}", user="U0ALICE")  # pages the on-call at once
+    outbox = OutboxDelivery(desk.engine, [_deliverer(desk)])
+    wait_until(lambda: outbox.pending_count() > 0)
+    outbox.deliver_due(datetime.now(UTC))
+    pages = [(channel, m) for channel, ms in desk.fake.messages.items() if channel.startswith("D") for m in ms
+             if any(e.get("text", {}).get("text") == "Acknowledge"
+                    for b in m.get("blocks") or [] if b["type"] == "actions" for e in b["elements"])]
+    assert pages, "no page with an Acknowledge button was delivered by DM"
+    channel, message = pages[0]
+    person = "U" + channel.removeprefix("D")  # the fake names DM channels after the user
+    data = payload("block_actions_button")
+    data["user"]["id"] = person
+    data["channel"] = {"id": channel}
+    data["container"] = {"type": "message", "message_ts": message["ts"], "channel_id": channel}
+    button = next(e for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]
+                  if e["text"]["text"] == "Acknowledge")
+    data["actions"][0].update(action_id=button["action_id"], value=button["value"])
+    desk.interaction(data)
+    answer = desk.fake.wait_for("response_url", 3)[-1].params
+    assert answer["response_type"] == "ephemeral"
+    assert "acknowledg" in answer["text"].lower(), answer["text"]
+
+def test_declared_major_incident_gets_its_own_channel(desk: SlackHarness) -> None:
+    from datetime import UTC, datetime
+
+    from deskops.bot.notify.outbox import OutboxDelivery
+
+    desk.slash('open "Payroll system down" --urgency high --impact high')
+    wait_until(lambda: len(desk.fake.channel_messages(TRIAGE)) == 1)
+    card = desk.fake.channel_messages(TRIAGE)[0]
+    ref = card["text"].split(" ")[0]
+    desk.slash(f'major {ref} --reason "nobody gets paid"', user="U0ALICE")
+    answer = desk.fake.wait_for("response_url", 2)[1].params
+    assert ref in answer["text"], answer["text"]
+    outbox = OutboxDelivery(desk.engine, [_deliverer(desk)])
+    wait_until(lambda: outbox.pending_count() > 0)
+    outbox.deliver_due(datetime.now(UTC))
     created = desk.fake.wait_for("conversations.create")[0].params
-    assert created["name"] == "inc-1-payroll-system-down"
-    wait_until(lambda: any("major incident" in (m["text"] or "").lower()
-                           for m in desk.fake.channel_messages(TRIAGE)))
-    incident_channel = next(c for c in desk.fake.messages if c not in (TRIAGE, "D0DAVE"))
-    assert "Payroll system down" in desk.fake.channel_messages(incident_channel)[0]["text"]
-    invite = desk.fake.wait_for("conversations.invite")[0].params
-    assert invite["users"] == "U0DAVE"
-    card = next(m for m in desk.fake.channel_messages(TRIAGE) if not m.get("thread_ts"))
-    _press(desk, card, "Assign to me")  # a redraw must not open a second channel
-    desk.fake.wait_for("chat.update")
-    time.sleep(0.3)
-    assert len(desk.fake.calls_to("conversations.create")) == 1
-    desk.slash('open "One mouse is broken" --urgency low --impact low')
-    wait_until(lambda: len([m for m in desk.fake.channel_messages(TRIAGE) if not m.get("thread_ts")]) == 2)
-    time.sleep(0.3)
+    assert created["name"] == f"major-{ref.lower()}"
+    channel = next(c for c in desk.fake.messages if c.startswith("C") and c not in (TRIAGE, "C0GENERAL"))
+    assert "MAJOR INCIDENT" in desk.fake.channel_messages(channel)[0]["text"]
+    assert desk.fake.wait_for("conversations.invite")[0].params["users"] == "U0DAVE"
+    pointer = [m for m in desk.fake.channel_messages(TRIAGE) if m.get("thread_ts") == card["ts"]]
+    assert any(f"<#{channel}>" in m["text"] for m in pointer)
+    outbox.deliver_due(datetime.now(UTC))  # nothing left: the channel is opened once
     assert len(desk.fake.calls_to("conversations.create")) == 1

@@ -59,8 +59,6 @@ class SlackDesk:
     settings: SlackSettings
     parse: TextParser
     form: views.FormOptions = field(default_factory=views.FormOptions)
-    major_priority: str | None = "P1"
-    """Tickets of this priority are major incidents and get their own channel (None: never)."""
 
     def spec(self, name: str) -> Any:
         """The dispatcher's spec of a command (None when it has no registry, or no such command)."""

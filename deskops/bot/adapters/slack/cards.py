@@ -7,7 +7,6 @@ desk's own `ticket.show` reply, so it never shows more than the desk lets agents
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -106,39 +105,6 @@ class CardKeeper:
         result = self.client.chat_postMessage(channel=channel, text=fallback_text(card_reply(card)),
                                               blocks=self._blocks(ref, card))
         self.desk.threads.save(ref, str(result["channel"]), str(result["ts"]), requester_slack_id)
-        self.open_major_incident_channel(ref, card)
-
-    def open_major_incident_channel(self, ref: str, shown: Reply) -> None:
-        """A major incident (the desk's top priority) gets its own channel, once, linked from the card."""
-        ticket = shown.data.get("ticket")
-        if not isinstance(ticket, dict) or self.desk.major_priority is None:
-            return
-        if ticket.get("priority") != self.desk.major_priority or ticket.get("state") in _DONE:
-            return
-        thread = self.desk.threads.by_ticket(ref)
-        if thread is None or thread.incident_channel:
-            return
-        name = incident_channel_name(ref, str(ticket.get("title") or ""))
-        try:
-            created = self.client.conversations_create(name=name)
-        except SlackApiError as error:
-            log.warning("could not open the incident channel for %s: %s", ref, error)
-            return
-        channel = str(created["channel"]["id"])
-        self.desk.threads.set_incident_channel(ref, channel)
-        people = [p for p in (thread.requester_slack_id, self._slack_id(ticket.get("assignee"))) if p]
-        if people:
-            try:
-                self.client.conversations_invite(channel=channel, users=",".join(sorted(set(people))))
-            except SlackApiError as error:
-                log.warning("could not invite %s to %s: %s", people, name, error)
-        self.client.chat_postMessage(channel=channel, text=fallback_text(card_reply(shown)),
-                                     blocks=reply_blocks(card_reply(shown)))
-        self.client.chat_postMessage(channel=thread.channel, thread_ts=thread.ts,
-                                     text=f":rotating_light: Major incident: its conversation is in <#{channel}>.")
-
-    def _slack_id(self, person: Any) -> str | None:
-        return self.desk.people.slack_id(person) if isinstance(person, str) else None
 
     def refresh(self, ref: str, actor: Actor) -> None:
         """Redraw a ticket's card in place (chat.update) with its current state."""
@@ -148,7 +114,6 @@ class CardKeeper:
         shown = self._show(ref, actor)
         if not shown.ok:
             return
-        self.open_major_incident_channel(ref, shown)  # e.g. reclassified to the top priority
         try:
             self.client.chat_update(channel=thread.channel, ts=thread.ts, text=fallback_text(card_reply(shown)),
                                     blocks=self._blocks(ref, shown))
@@ -162,8 +127,3 @@ def _group(reply: Reply) -> str | None:
     group = ticket.get("group") if isinstance(ticket, dict) else reply.data.get("group")
     return group if isinstance(group, str) else None
 
-
-def incident_channel_name(ref: str, title: str) -> str:
-    """A Slack channel name for a major incident: `inc-12-vpn-down` (lowercase, ≤ 80 characters)."""
-    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
-    return f"{ref.lower()}-{slug}"[:80].rstrip("-") if slug else ref.lower()

@@ -60,6 +60,5 @@ def build_slack(
         settings=settings,
         parse=slash_parser(dispatcher, settings.command),
         form=form_options_from_config(config),
-        major_priority=next(iter(config.priorities.levels), None),
     )
     return build_app(desk, client, **app_kwargs), desk

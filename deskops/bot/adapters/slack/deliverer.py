@@ -6,10 +6,13 @@ posted (its key recorded after the post) is not posted again.
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Callable
 from typing import Any
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from deskops.bot.adapters.slack.blocks import escape, reply_blocks
 from deskops.bot.adapters.slack.people import SlackPeople
@@ -18,6 +21,14 @@ from deskops.bot.commands.model import Action, Reply
 from deskops.bot.notify.model import DeliveryError, Notification
 from deskops.core.clock import Clock
 from deskops.core.persistence.slack_tables import DeliveryLog, ThreadMap
+from deskops.core.services.escalation import MAJOR_KIND
+
+log = logging.getLogger(__name__)
+
+
+def incident_channel_name(name: str) -> str:
+    """A valid Slack channel name: lowercase letters, digits and dashes, at most 80 characters."""
+    return re.sub(r"[^a-z0-9_]+", "-", name.lower()).strip("-")[:80] or "major-incident"
 
 
 def notification_actions(n: Notification, known: Callable[[str], bool]) -> tuple[Action, ...]:
@@ -27,9 +38,8 @@ def notification_actions(n: Notification, known: Callable[[str], bool]) -> tuple
         return tuple(Action(str(a["label"]), str(a["command"]), dict(a.get("args") or {}),
                             style=a.get("style", "default")) for a in given if isinstance(a, dict))
     actions: list[Action] = []
-    if n.kind.startswith("page") and n.ticket_ref:
-        page = {k: v for k, v in (("ref", n.ticket_ref), ("page", n.payload.get("page"))) if v is not None}
-        actions += [Action("Acknowledge", "page.ack", page, style="primary"),
+    if n.kind.endswith("page") and n.ticket_ref:
+        actions += [Action("Acknowledge", "page.ack", {"ref": n.ticket_ref}, style="primary"),
                     Action("Escalate", "ticket.escalate", {"ref": n.ticket_ref}, style="danger")]
     elif n.ticket_ref:
         actions.append(Action("Show ticket", "ticket.show", {"ref": n.ticket_ref}))
@@ -62,6 +72,10 @@ class SlackDeliverer:
         key = f"out:{notification.key}"
         if self.deliveries.seen(key):
             return  # posted on an earlier attempt whose success was not recorded in the outbox
+        if notification.kind == MAJOR_KIND:
+            self._open_major_incident(notification)
+            self.deliveries.claim(key, self.clock.now())
+            return
         channel, thread_ts = self._where(notification)
         reply = Reply(text=notification.text, actions=notification_actions(notification, self.known))
         kwargs: dict[str, Any] = {"thread_ts": thread_ts} if thread_ts else {}
@@ -70,6 +84,33 @@ class SlackDeliverer:
         if not result.get("ok"):
             raise DeliveryError(f"Slack refused the message: {result.get('error')}")
         self.deliveries.claim(key, self.clock.now())
+
+    def _open_major_incident(self, n: Notification) -> None:
+        """Open the major incident's own channel, invite the requester, and point the triage thread at it."""
+        name = incident_channel_name(str(n.payload.get("conversation") or n.ticket_ref or f"major-{n.id}"))
+        try:
+            created = self.client.conversations_create(name=name)
+        except SlackApiError as error:
+            if error.response.get("error") != "name_taken":
+                raise
+            created = self.client.conversations_create(name=f"{name}-{n.id}"[:80])
+        channel = str(created["channel"]["id"])
+        thread = self.threads.by_ticket(n.ticket_ref) if n.ticket_ref else None
+        if thread is not None:
+            self.threads.set_incident_channel(thread.ticket_ref, channel)
+            if thread.requester_slack_id:
+                try:
+                    self.client.conversations_invite(channel=channel, users=thread.requester_slack_id)
+                except SlackApiError as error:
+                    log.warning("could not invite the requester to %s: %s", name, error)
+        reply = Reply(text=n.text, actions=notification_actions(n, self.known))
+        self.client.chat_postMessage(channel=channel, text=escape(n.text), blocks=reply_blocks(reply))
+        pointer = f":rotating_light: {escape(n.text)} The incident's conversation: <#{channel}>."
+        if thread is not None:
+            self.client.chat_postMessage(channel=thread.channel, thread_ts=thread.ts, text=pointer,
+                                         reply_broadcast=True)
+        elif n.group is not None and self.settings.triage_channel(n.group):
+            self.client.chat_postMessage(channel=str(self.settings.triage_channel(n.group)), text=pointer)
 
     def _where(self, n: Notification) -> tuple[str, str | None]:
         group = n.group
