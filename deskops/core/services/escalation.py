@@ -37,7 +37,6 @@ from deskops.core.services.paging import (
     SYSTEM_ACTOR,
     owning_group,
     page_message,
-    record_event,
     resolve_target,
 )
 from deskops.core.tickets import Ticket
@@ -95,18 +94,17 @@ def _fire(uow: EscalationUnitOfWork, desk: Desk, ticket: Ticket, record: Escalat
     if step.action == "reassign":
         group = _next_level_group(desk, ticket.group) if step.reassign == NEXT_LEVEL else step.reassign
         if group is None or group == ticket.group:
-            record_event(ticket, EventType.PAGE_SENT, SYSTEM_ACTOR, now, step=due.key, cycle=due.cycle,
+            ticket.record(EventType.PAGE_SENT, SYSTEM_ACTOR, now, step=due.key, cycle=due.cycle,
                          target=f"reassign to {step.reassign}", recipients=[],
                          reason=f"{reason}; no group above {ticket.group or 'the 1st level'} to move it to")
             return ()
-        record_event(ticket, EventType.TICKET_ESCALATED, SYSTEM_ACTOR, now, level="functional", group=group,
-                     previous_group=ticket.group, notified=[f"group:{group}"], reason=reason)
+        ticket.escalate(level="functional", group=group, notified=(f"group:{group}",), reason=reason,
+                        actor=SYSTEM_ACTOR, at=now)
         return (f"group:{group}",)
     assert target is not None
     people = tuple(resolve_target(target, desk=desk, ticket=ticket, at=now))
     if step.action == "notify":
-        record_event(ticket, EventType.TICKET_ESCALATED, SYSTEM_ACTOR, now, level="hierarchical", group=None,
-                     previous_group=None, notified=list(people), reason=reason)
+        ticket.escalate(level="hierarchical", notified=people, reason=reason, actor=SYSTEM_ACTOR, at=now)
         for person in people:
             uow.escalations.queue(page_message(ticket, person=person, generation=record.generation, step=due.key,
                                                kind=NOTIFY_KIND, now=now,
@@ -115,7 +113,7 @@ def _fire(uow: EscalationUnitOfWork, desk: Desk, ticket: Ticket, record: Escalat
         return people
     fallback = owning_group(desk, ticket)
     recipients = people or ((f"group:{fallback}",) if fallback else ())
-    record_event(ticket, EventType.PAGE_SENT, SYSTEM_ACTOR, now, step=due.key, cycle=due.cycle,
+    ticket.record(EventType.PAGE_SENT, SYSTEM_ACTOR, now, step=due.key, cycle=due.cycle,
                  target=target.describe(), recipients=list(recipients),
                  reason=reason if people else f"{reason}; nobody on call, so the group's queue is paged")
     for person in recipients:
@@ -136,7 +134,7 @@ def _stop_closed(uow: EscalationUnitOfWork, ticket: Ticket, now: datetime, repor
     if ended is None:
         return
     uow.escalations.settle_pages(ticket.id, ended.generation, acknowledged_by=None, at=now)
-    record_event(ticket, EventType.ESCALATION_STOPPED, SYSTEM_ACTOR, now, reason=str(ticket.state), by=None)
+    ticket.record(EventType.ESCALATION_STOPPED, SYSTEM_ACTOR, now, reason=str(ticket.state), by=None)
     report.ended.append((ticket.ref, str(ticket.state)))
 
 
@@ -160,7 +158,7 @@ def _run_due(uow: EscalationUnitOfWork, desk: Desk, ticket: Ticket, record: Esca
         state = decision.state
         decision = advance(record.snapshot, state, now, sla_due=thresholds)
     if decision.state.status is EscalationStatus.EXHAUSTED:
-        record_event(ticket, EventType.ESCALATION_STOPPED, SYSTEM_ACTOR, now, reason="exhausted", by=None)
+        ticket.record(EventType.ESCALATION_STOPPED, SYSTEM_ACTOR, now, reason="exhausted", by=None)
         report.ended.append((ticket.ref, "exhausted"))
     next_due = decision.next_due_at
     if next_due is None and decision.waiting_on_sla:
@@ -192,7 +190,7 @@ def _begin(uow: EscalationUnitOfWork, desk: Desk, ticket: Ticket, *, name: str, 
     assert ticket.id is not None
     snapshot = PolicySnapshot.take(name, desk.config.escalation.policies[name], at=now, major=major)
     record = uow.escalations.start(ticket.id, snapshot, EscalationState(), now)
-    record_event(ticket, EventType.ESCALATION_STARTED, actor, now, policy=name, major=major,
+    ticket.record(EventType.ESCALATION_STARTED, actor, now, policy=name, major=major,
                  steps=len(snapshot.steps), reason=reason)
     return record
 
@@ -294,9 +292,8 @@ def escalate(*, uow: EscalationUnitOfWork, desk: Desk, actor: str, ref: str, now
                                    hint=f"Name one: /ticket escalate {ticket.ref} --to GROUP (groups: {known}).")
             if group == ticket.group:
                 raise InvalidInput(f"{ticket.ref} is already with {group}.", hint="Name another group with --to.")
-            record_event(ticket, EventType.TICKET_ESCALATED, actor, now, level="functional", group=group,
-                         previous_group=ticket.group, notified=[f"group:{group}"],
-                         reason=reason or "escalated by hand")
+            ticket.escalate(level="functional", group=group, notified=(f"group:{group}",),
+                            reason=reason or "escalated by hand", actor=actor, at=now)
             report.fired.append((ticket.ref, "hand", "reassign", (f"group:{group}",)))
         _save(uow, desk, ticket, now)
         uow.commit()
@@ -340,7 +337,7 @@ def declare_major_incident(*, uow: EscalationUnitOfWork, desk: Desk, actor: str,
         current = uow.escalations.get(ticket.id, for_update=True)
         if current is not None and current.snapshot.major and current.state.status is EscalationStatus.ACTIVE:
             raise InvalidInput(f"{ticket.ref} is already a major incident.", hint="Its pages are running.")
-        record_event(ticket, EventType.MAJOR_INCIDENT_DECLARED, actor, now, reason=reason, policy=major.policy)
+        ticket.record(EventType.MAJOR_INCIDENT_DECLARED, actor, now, reason=reason, policy=major.policy)
         record = _begin(uow, desk, ticket, name=major.policy, now=now, major=True, actor=actor,
                         reason=reason or "major incident declared")
         _run_due(uow, desk, ticket, record, now, sla_due, report)

@@ -42,10 +42,8 @@ class AckResult:
 
 
 def record_event(ticket: Ticket, type: EventType, actor: str, at: datetime, **payload: Any) -> None:
-    """Append an escalation event to the ticket's log (saved with the ticket, in the same transaction)."""
-    # Ticket has no public method for events outside its own commands yet; `_record` folds and
-    # queues the event exactly as the ticket's own commands do.
-    ticket._record(type, actor, at, **payload)
+    """Append an event of another area to the ticket's log (kept for the SLA sweep; same as `Ticket.record`)."""
+    ticket.record(type, actor, at, **payload)
 
 
 def owning_group(desk: Desk, ticket: Ticket) -> str | None:
@@ -128,10 +126,10 @@ def acknowledge(*, uow: EscalationUnitOfWork, desk: Desk, actor: str, ref: str, 
         withdrawn = uow.escalations.settle_pages(ticket.id, ended.generation, acknowledged_by=actor, at=now)
         pages = uow.escalations.pages(ticket.id, ended.generation)
         mine = [p for p in pages if p.recipient == actor]
-        record_event(ticket, EventType.PAGE_ACKNOWLEDGED, actor, now,
+        ticket.record(EventType.PAGE_ACKNOWLEDGED, actor, now,
                      step=mine[-1].step if mine else None,
                      page_sent_at=mine[-1].sent_at.isoformat() if mine else None)
-        record_event(ticket, EventType.ESCALATION_STOPPED, actor, now, reason="acknowledged", by=actor)
+        ticket.record(EventType.ESCALATION_STOPPED, actor, now, reason="acknowledged", by=actor)
         uow.tickets.save(ticket)
         name = desk.directory.display_name(actor)
         for person in sorted({p.recipient for p in pages} - {actor}):
