@@ -17,10 +17,17 @@ def _ticket_open_options(title: str, **extra: str) -> list[dict[str, object]]:
     return [{"name": "open", "type": 1, "options": options}]
 
 
+def _threads(world: World) -> list[dict[str, object]]:
+    return [c for c in world.fake.channels.values() if c.get("type") == 11]
+
+
 async def _open_ticket(world: World, user: str = "nelly", title: str = "VPN drops every hour") -> None:
+    """Open a ticket by slash command; return once its thread and card exist (made after the answer)."""
+    before = len(_threads(world))
     interaction = await world.fake.slash_command(world.users[user], world.help_channel["id"], "ticket",
                                                  _ticket_open_options(title))
     await world.fake.wait_for_call("POST", rf"/interactions/{interaction.id}/")
+    await world.fake.wait_for(lambda: len(_threads(world)) > before)
 
 
 def test_slash_command_opens_a_ticket_with_its_own_thread_and_card(tmp_path: Path) -> None:
@@ -33,9 +40,11 @@ def test_slash_command_opens_a_ticket_with_its_own_thread_and_card(tmp_path: Pat
             call = await world.fake.wait_for_call("POST", rf"/interactions/{interaction.id}/")
             assert call.body["type"] == 4, "answered directly: the tiny desk is fast"
             assert call.body["data"]["flags"] & EPHEMERAL
-            assert "INC-1 opened" in call.body["data"]["content"]
+            assert "INC-1 opened" in call.body["data"]["content"], "answered before the thread is made"
+            await world.fake.wait_for_call("PATCH", r"/messages/@original$")
             thread_id = next(c["id"] for c in world.fake.channels.values() if c.get("type") == 11)
-            assert f"<#{thread_id}>" in call.body["data"]["content"], "the answer links the ticket's thread"
+            answer = world.fake.messages[interaction.original_message_id or ""]
+            assert f"<#{thread_id}>" in answer["content"], "then the answer links the ticket's thread"
             thread = world.fake.channels[thread_id]
             assert thread["parent_id"] == world.triage_channel["id"] and thread["name"].startswith("INC-1 ")
             assert thread["thread_metadata"]["auto_archive_duration"] == 10080

@@ -57,7 +57,8 @@ def test_open_work_comment_and_resolve_a_ticket_from_discord(tmp_path: Path) -> 
             thread = await fake.wait_for(lambda: next((c for c in fake.channels.values() if c["type"] == 11), None))
             ref = thread["name"].split(" ")[0]
             state["ref"] = ref
-            answer = await fake.wait_for(lambda: fake.messages.get(opened.original_message_id or ""))
+            await fake.wait_for_call("PATCH", r"/messages/@original$")  # the thread link is added to the answer
+            answer = fake.messages[opened.original_message_id or ""]
             shown = answer["content"] + " ".join(f"{e.get('title')} {e.get('description')}" for e in answer["embeds"])
             assert ref in shown and f"<#{thread['id']}>" in shown, shown
             ticket = _show(desk, ref)["ticket"]

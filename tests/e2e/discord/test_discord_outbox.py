@@ -104,6 +104,7 @@ async def _open(world: World) -> None:
     interaction = await world.fake.slash_command(world.users["nelly"], world.help_channel["id"], "ticket",
                                                  [{"name": "open", "type": 1, "options": options}])
     await world.fake.wait_for_call("POST", rf"/interactions/{interaction.id}/")
+    await world.fake.wait_for(lambda: any(c.get("type") == 11 for c in world.fake.channels.values()))
 
 
 def _notification(row: OutboxRow) -> Notification:

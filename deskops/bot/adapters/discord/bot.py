@@ -13,6 +13,7 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from typing import Any, Literal, Protocol
 
 import discord
@@ -228,11 +229,9 @@ class DeskBot(discord.Client):
     async def answer(self, interaction: discord.Interaction[Any], command: Command, *, key: str,
                      in_place: discord.Message | None = None) -> None:
         """Run `command` once for `key` and answer the interaction (deferring when the desk is slow)."""
-        now = self.clock.now()
-        if not await asyncio.to_thread(self.intents_log.claim, key, now):
-            await self._say(interaction, await self._repeat_reply(key))
-            return
-        work = asyncio.ensure_future(self._run(command, key, refresh=in_place is None))
+        # The claim is part of the timed work: under load the database may make it wait, and Discord's
+        # 3 seconds count from the interaction's arrival, not from when the claim got through.
+        work = asyncio.ensure_future(self._run(command, key))
         done, _ = await asyncio.wait({work}, timeout=self.settings.defer_after)
         if not done and not interaction.response.is_done():
             if in_place is not None:
@@ -240,38 +239,54 @@ class DeskBot(discord.Client):
             else:
                 await interaction.response.defer(ephemeral=True, thinking=True)
         try:
-            reply, card_note = await work
+            result = await work
         except Exception:
             log.exception("Discord: command %s failed", command.name)
             await asyncio.to_thread(self.intents_log.release, key)
             await self._say(interaction, Reply(text="Something went wrong on the desk's side; nothing was changed. "
                                                "Try again.", ok=False))
             return
+        if result is None:  # a repeat of an intent already taken in hand
+            await self._say(interaction, await self._repeat_reply(key))
+            return
+        reply = result
         if in_place is not None and reply.ok:
             await self._update_in_place(interaction, in_place, reply)
         else:
-            if card_note:
-                reply = Reply(**{**reply.__dict__, "text": f"{reply.text}\n{card_note}"})
             await self._say(interaction, reply)
+        # Then what takes more calls to Discord (the ticket's thread, its card), off the 3-second path.
+        note = await self._after_effects(command, reply, refresh=in_place is None)
+        if note and in_place is None:
+            rendered = render(replace(reply, text=f"{reply.text}\n{note}"))
+            try:
+                await interaction.edit_original_response(content=rendered.content, embed=rendered.embed)
+            except discord.HTTPException as exc:
+                log.warning("Discord: could not add the thread link to the answer: %s", exc)
 
-    async def _run(self, command: Command, key: str, *, refresh: bool = True) -> tuple[Reply, str | None]:
-        """The desk's work and its Discord after-effects (ticket thread, card refresh); returns reply + note.
-
-        `refresh=False` when the press came from a message the answer itself redraws.
-        """
+    async def _run(self, command: Command, key: str) -> Reply | None:
+        """Claim the intent and do the desk's work (None for a repeat); the answer is stored for repeats."""
+        if not await asyncio.to_thread(self.intents_log.claim, key, self.clock.now()):
+            return None
         reply = await self.run_desk(command)
         await asyncio.to_thread(self.intents_log.answer, key, reply.to_json())
-        note = None
-        if reply.ok and reply.ticket_ref:
-            try:
-                if command.name == OPEN_COMMAND:
-                    thread = await self.open_thread(reply, command.actor)
-                    note = f"Thread: <#{thread}>" if thread else None
-                elif refresh:
-                    await self.refresh_card(reply.ticket_ref, command.actor)
-            except discord.HTTPException as exc:
-                log.warning("Discord: ticket %s thread/card not updated: %s", reply.ticket_ref, exc)
-        return reply, note
+        return reply
+
+    async def _after_effects(self, command: Command, reply: Reply, *, refresh: bool) -> str | None:
+        """A new ticket gets its thread (returns a note linking it); a changed one gets its card redrawn.
+
+        `refresh=False` when the press came from a message the answer itself redrew.
+        """
+        if not (reply.ok and reply.ticket_ref):
+            return None
+        try:
+            if command.name == OPEN_COMMAND:
+                thread = await self.open_thread(reply, command.actor)
+                return f"Thread: <#{thread}>" if thread else None
+            if refresh:
+                await self.refresh_card(reply.ticket_ref, command.actor)
+        except discord.HTTPException as exc:
+            log.warning("Discord: ticket %s thread/card not updated: %s", reply.ticket_ref, exc)
+        return None
 
     async def _repeat_reply(self, key: str) -> Reply:
         previous = await asyncio.to_thread(self.intents_log.previous_answer, key)
@@ -396,19 +411,11 @@ class DeskBot(discord.Client):
             return
         note = None
         if reply.ok and reply.ticket_ref:
-            note = await self._thread_note(reply, command.actor)
+            note = await self._after_effects(command, reply, refresh=True)
         rendered = render(reply)
         if note:
             rendered.content = clip(f"{rendered.content or ''}\n{note}".strip(), 2000)
         await message.channel.send(**_send_kwargs(rendered))
-
-    async def _thread_note(self, reply: Reply, actor: Actor) -> str | None:
-        try:
-            thread = await self.open_thread(reply, actor)
-        except discord.HTTPException as exc:
-            log.warning("Discord: no thread for %s: %s", reply.ticket_ref, exc)
-            return None
-        return f"Thread: <#{thread}>" if thread else None
 
     async def _once(self, key: str, command: Command) -> Reply | None:
         """Run `command` unless `key` was already taken in hand (then None: the first run answered)."""
@@ -445,7 +452,7 @@ class DeskBot(discord.Client):
         reply = await self._once(f"reaction:{event.message_id}", command)
         if reply is None:
             return
-        note = await self._thread_note(reply, command.actor) if reply.ok and reply.ticket_ref else None
+        note = await self._after_effects(command, reply, refresh=True)
         text = reply.text if not note else f"{reply.text}\n{note}"
         await message.reply(clip(("" if reply.ok else "⚠️ ") + text, 2000), mention_author=False)
 
