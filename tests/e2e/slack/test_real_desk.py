@@ -225,3 +225,13 @@ def test_declared_major_incident_gets_its_own_channel(desk: SlackHarness) -> Non
     assert any(f"<#{channel}>" in m["text"] for m in pointer)
     outbox.deliver_due(datetime.now(UTC))  # nothing left: the channel is opened once
     assert len(desk.fake.calls_to("conversations.create")) == 1
+
+
+def test_confidential_ticket_card_shows_no_details(desk: SlackHarness) -> None:
+    desk.slash('open "Phishing mail from ceo-payments.example" --category security '
+               '--description "Clicked the link, entered my password"')
+    wait_until(lambda: len(desk.fake.channel_messages(TRIAGE)) == 1)
+    card = desk.fake.channel_messages(TRIAGE)[0]
+    shown = json.dumps(card)
+    assert "confidential (security)" in shown
+    assert "Phishing" not in shown and "password" not in shown and "Dave" not in shown

@@ -59,6 +59,8 @@ class SlackDesk:
     settings: SlackSettings
     parse: TextParser
     form: views.FormOptions = field(default_factory=views.FormOptions)
+    confidential_categories: frozenset[str] = frozenset()
+    """Categories whose ticket cards show no details (the desk file's `confidential: true`)."""
 
     def spec(self, name: str) -> Any:
         """The dispatcher's spec of a command (None when it has no registry, or no such command)."""

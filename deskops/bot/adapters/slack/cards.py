@@ -45,20 +45,34 @@ def card_actions(ref: str, known: Callable[[str], bool], state: str | None = Non
     return tuple(a for a in standard if known(a.command))
 
 
-def card_reply(shown: Reply) -> Reply:
-    """What the card shows: title, fields and the description; never comments (internal ones included)."""
+_CONFIDENTIAL_FIELDS = {"State", "Priority", "Group", "Assignee"}
+
+
+def card_reply(shown: Reply, confidential: frozenset[str] = frozenset()) -> Reply:
+    """What the card shows: title, fields and the description; never comments (internal ones included).
+
+    A ticket in a confidential category shows only its number, state, priority, group and
+    assignee: the triage channel may hold people the desk would not show the ticket to.
+    """
     ticket = shown.data.get("ticket")
-    description = ticket.get("description") if isinstance(ticket, dict) else None
-    return Reply(title=shown.title, text=clip(str(description or ""), 500), fields=shown.fields,
+    ticket = ticket if isinstance(ticket, dict) else {}
+    if ticket.get("category") in confidential:
+        ref = shown.ticket_ref or ticket.get("ref") or "ticket"
+        return Reply(title=f"{ref} · confidential ({ticket.get('category')})",
+                     text=f"Details only for its group and managers: /ticket show {ref}",
+                     fields=tuple(f for f in shown.fields if f.label in _CONFIDENTIAL_FIELDS),
+                     ticket_ref=shown.ticket_ref, data=shown.data)
+    return Reply(title=shown.title, text=clip(str(ticket.get("description") or ""), 500), fields=shown.fields,
                  ticket_ref=shown.ticket_ref, data=shown.data)
 
 
 def card_blocks(ref: str, shown: Reply, pending_reasons: tuple[str, ...],
-                known: Callable[[str], bool] = lambda _name: True) -> list[dict[str, Any]]:
+                known: Callable[[str], bool] = lambda _name: True,
+                confidential: frozenset[str] = frozenset()) -> list[dict[str, Any]]:
     """Blocks of a ticket card: its summary, its buttons, and assign/pending menus."""
     ticket = shown.data.get("ticket")
     state = ticket.get("state") if isinstance(ticket, dict) else None
-    blocks = reply_blocks(card_reply(shown), extra_actions=card_actions(ref, known, state))
+    blocks = reply_blocks(card_reply(shown, confidential), extra_actions=card_actions(ref, known, state))
     if state in _DONE:
         return blocks
     blocks.append({
@@ -86,7 +100,11 @@ class CardKeeper:
         self.client = client
 
     def _blocks(self, ref: str, shown: Reply) -> list[dict[str, Any]]:
-        return card_blocks(ref, shown, self.desk.form.pending_reasons, self.desk.knows)
+        return card_blocks(ref, shown, self.desk.form.pending_reasons, self.desk.knows,
+                           self.desk.confidential_categories)
+
+    def _text(self, shown: Reply) -> str:
+        return fallback_text(card_reply(shown, self.desk.confidential_categories))
 
     def _show(self, ref: str, actor: Actor) -> Reply:
         return self.desk.dispatcher.dispatch(Command("ticket.show", actor, {"ref": ref}, Origin(platform="slack")))
@@ -102,7 +120,7 @@ class CardKeeper:
             log.warning("no triage channel for %s (group %s): set SLACK_TRIAGE_CHANNEL", ref, group)
             return
         card = shown if shown.ok else opened
-        result = self.client.chat_postMessage(channel=channel, text=fallback_text(card_reply(card)),
+        result = self.client.chat_postMessage(channel=channel, text=self._text(card),
                                               blocks=self._blocks(ref, card))
         self.desk.threads.save(ref, str(result["channel"]), str(result["ts"]), requester_slack_id)
 
@@ -115,7 +133,7 @@ class CardKeeper:
         if not shown.ok:
             return
         try:
-            self.client.chat_update(channel=thread.channel, ts=thread.ts, text=fallback_text(card_reply(shown)),
+            self.client.chat_update(channel=thread.channel, ts=thread.ts, text=self._text(shown),
                                     blocks=self._blocks(ref, shown))
         except SlackApiError as error:
             log.warning("could not update the card of %s: %s", ref, error)

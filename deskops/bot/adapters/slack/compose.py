@@ -60,5 +60,6 @@ def build_slack(
         settings=settings,
         parse=slash_parser(dispatcher, settings.command),
         form=form_options_from_config(config),
+        confidential_categories=frozenset(name for name, c in config.categories.items() if c.confidential),
     )
     return build_app(desk, client, **app_kwargs), desk
