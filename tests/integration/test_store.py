@@ -321,3 +321,30 @@ def test_lists_filter_sort_and_respect_who_is_asking(engine: Engine) -> None:
     resolved = services.list_tickets(uow=uow, desk=DESK, actor="alice", state="resolved")
     assert [t.ref for t in resolved.items] == ["INC-1"]
 
+
+
+def test_concurrent_writers_to_one_ticket_all_land_in_order(engine: Engine) -> None:
+    ref = _open(engine).ticket.ref
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(4)
+
+    def write(author: str) -> None:
+        try:
+            barrier.wait()
+            uow = SqlUnitOfWork(engine)  # one unit of work per thread, as each request has
+            for n in range(5):
+                services.comment(uow=uow, desk=DESK, actor=author, ref=ref, text=f"{author} {n}", now=T0)
+        except BaseException as exc:  # collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(who,)) for who in ("alice", "bob", "carol", "erin")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    history = services.history(uow=SqlUnitOfWork(engine), desk=DESK, actor="alice", ref=ref)
+    assert [e.seq for e in history] == list(range(1, 22))
+    for author in ("alice", "bob", "carol", "erin"):  # each writer's comments in the order written
+        mine = [e.payload["text"] for e in history if e.actor == author and e.type == EventType.COMMENT_ADDED]
+        assert mine == [f"{author} {n}" for n in range(5)]

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 from uuid import uuid4
 
-from sqlalchemy import ColumnElement, case, func, or_, select
+from sqlalchemy import ColumnElement, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
@@ -96,9 +96,19 @@ class SqlTicketRepository:
             conditions.append(col(TicketRow.ref) == text.upper())
         if number.isdigit():
             conditions.append(col(TicketRow.id) == int(number))
+        sqlite = self._session.get_bind().dialect.name == "sqlite"
         for condition in conditions:
             statement = select(TicketRow).where(condition)
-            if for_update:
+            if for_update and sqlite:
+                # SQLite has no row locks: writing first takes the database's write lock (waiting for
+                # the busy timeout), so the read below sees the latest row and no writer can race us.
+                self._session.execute(
+                    update(TicketRow)
+                    .where(condition)
+                    .values(last_seq=col(TicketRow.last_seq))
+                    .execution_options(synchronize_session=False)
+                )
+            elif for_update:
                 statement = statement.with_for_update()
             row = self._session.execute(statement).scalars().first()
             if row is not None:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from enum import StrEnum
 from typing import TypeVar
 
-from deskops.core.errors import InvalidInput, NotFound
+from deskops.core.errors import Conflict, InvalidInput, NotFound
 from deskops.core.events import RecordedEvent
 from deskops.core.ports import UnitOfWork
 from deskops.core.services.context import Desk
@@ -75,10 +75,24 @@ def finish(uow: UnitOfWork, desk: Desk, ticket: Ticket, *, request_id: str | Non
     return recorded
 
 
+CONFLICT_RETRIES = 3
+"""How often a change is tried when a concurrent writer to the same ticket wins (then `Conflict`)."""
+
+
 def change_ticket(uow: UnitOfWork, desk: Desk, ref: str, change: Callable[[Ticket], None]) -> TicketView:
-    """Load the ticket locked, let `change` check the rights and record events, save, commit, show it."""
-    with uow:
-        ticket = load(uow, ref)
-        change(ticket)
-        finish(uow, desk, ticket)
-        return to_view(ticket, desk)
+    """Load the ticket locked, let `change` check the rights and record events, save, commit, show it.
+
+    If another writer appended to the ticket meanwhile (possible where rows are not locked, as on
+    SQLite), the whole unit is rolled back and `change` runs again on the fresh ticket.
+    """
+    for attempt in range(1, CONFLICT_RETRIES + 1):
+        try:
+            with uow:
+                ticket = load(uow, ref)
+                change(ticket)
+                finish(uow, desk, ticket)
+                return to_view(ticket, desk)
+        except Conflict:
+            if attempt == CONFLICT_RETRIES:
+                raise
+    raise AssertionError("unreachable")

@@ -8,9 +8,10 @@ from deskops.core.access import require_work
 from deskops.core.clock import ensure_utc
 from deskops.core.errors import InvalidInput
 from deskops.core.ports import UnitOfWork
-from deskops.core.services._support import TEXT_MAX, clean_text, finish, load, to_view
+from deskops.core.services._support import TEXT_MAX, change_ticket, clean_text
 from deskops.core.services.context import Desk
 from deskops.core.services.views import TicketView
+from deskops.core.tickets import Ticket
 
 SELF = "me"
 """`person="me"` assigns the ticket to the actor."""
@@ -37,8 +38,8 @@ def assign(
     if group is None and person is None:
         raise InvalidInput("Assign to whom?", hint="Give a group, a person, or `me`.")
     why = clean_text("reason", reason, limit=TEXT_MAX)
-    with uow:
-        ticket = load(uow, ref)
+
+    def change(ticket: Ticket) -> None:
         require_work(directory, actor, ticket, "assign tickets")
         target_group = group if group is not None else ticket.group
         if group is not None:
@@ -65,8 +66,8 @@ def assign(
             stays = held is not None and target_group is not None and directory.is_member(held, target_group)
             assignee = held if stays else None
         ticket.assign(group=target_group, assignee=assignee, reason=why, actor=actor, at=at)
-        finish(uow, desk, ticket)
-        return to_view(ticket, desk)
+
+    return change_ticket(uow, desk, ref, change)
 
 
 def _members_hint(desk: Desk, group: str | None) -> str:

@@ -8,9 +8,10 @@ from deskops.core.access import require_work
 from deskops.core.clock import ensure_utc
 from deskops.core.errors import InvalidInput
 from deskops.core.ports import UnitOfWork
-from deskops.core.services._support import TEXT_MAX, clean_text, finish, load, to_view
+from deskops.core.services._support import TEXT_MAX, change_ticket, clean_text
 from deskops.core.services.context import Desk
 from deskops.core.services.views import TicketView
+from deskops.core.tickets import Ticket
 
 
 def classify(
@@ -33,8 +34,8 @@ def classify(
     if urgency is None and impact is None and category is None:
         raise InvalidInput("Nothing to classify.", hint="Give an urgency, an impact or a category.")
     why = clean_text("reason", reason, limit=TEXT_MAX)
-    with uow:
-        ticket = load(uow, ref)
+
+    def change(ticket: Ticket) -> None:
         require_work(desk.directory, actor, ticket, "classify tickets")
         if urgency is not None or impact is not None:
             new = desk.priorities.classify(
@@ -62,5 +63,5 @@ def classify(
                     actor=actor,
                     at=at,
                 )
-        finish(uow, desk, ticket)
-        return to_view(ticket, desk)
+
+    return change_ticket(uow, desk, ref, change)

@@ -7,10 +7,10 @@ from datetime import datetime
 from deskops.core.access import require_comment
 from deskops.core.clock import ensure_utc
 from deskops.core.ports import UnitOfWork
-from deskops.core.services._support import TEXT_MAX, clean_text, finish, load, parse_choice, to_view
+from deskops.core.services._support import TEXT_MAX, change_ticket, clean_text, parse_choice
 from deskops.core.services.context import Desk
 from deskops.core.services.views import TicketView
-from deskops.core.tickets import CommentVisibility, PendingReason, TicketState
+from deskops.core.tickets import CommentVisibility, PendingReason, Ticket, TicketState
 
 
 def comment(
@@ -32,12 +32,12 @@ def comment(
     seen_as = parse_choice("visibility", visibility, CommentVisibility)
     body = clean_text("comment", text, limit=TEXT_MAX, required=True)
     request = clean_text("request id", request_id, limit=200) or None
-    with uow:
-        ticket = load(uow, ref)
+
+    def change(ticket: Ticket) -> None:
         require_comment(desk.directory, actor, ticket, seen_as)
         if request is not None:
             if uow.tickets.ticket_for_request(request) is not None:
-                return to_view(ticket, desk)
+                return  # a redelivery: already done
             assert ticket.id is not None
             uow.tickets.remember_request(request, ticket.id, at)
         ticket.add_comment(visibility=seen_as, text=body, actor=actor, at=at)
@@ -47,5 +47,5 @@ def comment(
             and ticket.pending_reason == PendingReason.CUSTOMER
         ):
             ticket.resume(actor=actor, at=at, reason="the customer answered")
-        finish(uow, desk, ticket)
-        return to_view(ticket, desk)
+
+    return change_ticket(uow, desk, ref, change)
