@@ -17,7 +17,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, TextIO
 
 from deskops.bot.adapters.slack.compose import build_slack
 from deskops.bot.adapters.slack.deliverer import SlackDeliverer
@@ -337,20 +337,31 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         runtime.stop()
         return 2
-    sandbox = SlackSandbox(runtime, person=args.person.lower() if args.person else None)
-    interactive = sys.stdin.isatty()
+    try:
+        run_sandbox(runtime, person=args.person.lower() if args.person else None)
+    finally:
+        runtime.stop()
+    return 0
+
+
+def run_sandbox(runtime: Any, *, person: str | None = None, lines: TextIO | None = None) -> None:
+    """Run the sandbox over a built Runtime until `quit` or end of input (the hook for `deskops run`).
+
+    Reads standard input by default: a prompt when it is a terminal, a script otherwise. The
+    caller still owns the runtime (and stops it).
+    """
+    source = lines or sys.stdin
+    sandbox = SlackSandbox(runtime, person=person)
 
     def prompt() -> None:
         print(f"{sandbox.person}> ", end="", flush=True)
 
     try:
-        sandbox.run(sys.stdin, prompt if interactive else None)
+        sandbox.run(source, prompt if source.isatty() else None)
     except KeyboardInterrupt:
         pass
     finally:
         sandbox.close()
-        runtime.stop()
-    return 0
 
 
 if __name__ == "__main__":
