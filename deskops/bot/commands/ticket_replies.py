@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from deskops.bot.commands.model import Action, Field, Reply, Visibility
 from deskops.core.services import EventView, TicketDetail, TicketList, TicketView
@@ -25,9 +26,11 @@ _BUTTONS: dict[str, tuple[str, str, dict[str, Any], str]] = {
 }
 
 
-def when(at: datetime | None) -> str:
-    """A timestamp for people: `2026-06-15 07:00 UTC` (every desk member reads the same instant)."""
-    return at.strftime("%Y-%m-%d %H:%M UTC") if at is not None else "—"
+def when(at: datetime | None, zone: str = "UTC") -> str:
+    """A timestamp for people in the desk's zone, e.g. `2026-06-15 09:00 CEST`."""
+    if at is None:
+        return "—"
+    return at.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M %Z")
 
 
 def priority_text(view: TicketView) -> str:
@@ -53,10 +56,10 @@ def ticket_fields(view: TicketView, desk: Desk) -> tuple[Field, ...]:
         Field("Assignee", names(view.assignee) if view.assignee else "nobody yet"),
         Field("Requester", names(view.requester)),
         Field("Category", view.category or "none"),
-        Field("Opened", when(view.opened_at)),
+        Field("Opened", when(view.opened_at, desk.config.timezone)),
     ]
     if view.resolved_at is not None:
-        fields.append(Field("Resolved", when(view.resolved_at)))
+        fields.append(Field("Resolved", when(view.resolved_at, desk.config.timezone)))
     if view.reopen_count:
         fields.append(Field("Reopened", f"{view.reopen_count}×"))
     return tuple(fields)
@@ -103,7 +106,8 @@ def detail_reply(detail: TicketDetail, desk: Desk, viewer: str | None = None) ->
     lines = [view.description] if view.description else []
     for comment in detail.comments:
         tag = " (internal)" if comment.visibility == "internal" else ""
-        lines.append(f"{when(comment.at)} {desk.directory.display_name(comment.author)}{tag}: {comment.text}")
+        stamp = when(comment.at, desk.config.timezone)
+        lines.append(f"{stamp} {desk.directory.display_name(comment.author)}{tag}: {comment.text}")
     reply = ticket_reply(
         view,
         desk,
@@ -143,9 +147,10 @@ def list_reply(result: TicketList, desk: Desk, heading: str) -> Reply:
     )
 
 
-def history_reply(ref: str, events: tuple[EventView, ...]) -> Reply:
+def history_reply(ref: str, events: tuple[EventView, ...], desk: Desk) -> Reply:
     """`/ticket history`: the timeline, one line per event."""
-    fields = tuple(Field(label=f"{e.seq}. {when(e.at)}", value=e.summary, inline=False) for e in events)
+    zone = desk.config.timezone
+    fields = tuple(Field(label=f"{e.seq}. {when(e.at, zone)}", value=e.summary, inline=False) for e in events)
     return Reply(
         title=f"History of {ref}",
         text=f"{len(events)} event{'s' if len(events) != 1 else ''}.",

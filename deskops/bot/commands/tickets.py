@@ -338,7 +338,7 @@ def cancel(ctx: CommandContext, command: Command) -> Reply:
 def history(ctx: CommandContext, command: Command) -> Reply:
     """The ticket's timeline."""
     ref = command.args["ref"]
-    return history_reply(ref, services.history(**_common(ctx, command), ref=ref))
+    return history_reply(ref, services.history(**_common(ctx, command), ref=ref), ctx.desk)
 
 
 def _person(command: Command, value: str | None) -> str | None:

@@ -6,13 +6,13 @@ checked once here at load, so the rest of the code can trust a loaded `DeskConfi
 
 from __future__ import annotations
 
-from typing import Self
+from typing import Annotated, Self
 
-from pydantic import model_validator
+from pydantic import AfterValidator, model_validator
 
 from deskops.core.config.agreements import AgreementConfig, agreement_reference_problems
 from deskops.core.config.base import StrictModel
-from deskops.core.config.calendars import CalendarConfig
+from deskops.core.config.calendars import CalendarConfig, known_zone
 from deskops.core.config.escalation import EscalationConfig, escalation_reference_problems
 from deskops.core.config.oncall import ScheduleConfig, schedule_reference_problems
 from deskops.core.config.planning import PlanningConfig
@@ -29,6 +29,8 @@ class DeskConfig(StrictModel):
     """The root of `config/desk.yaml`."""
 
     name: str = "DeskOps"
+    timezone: Annotated[str, AfterValidator(known_zone)] = "UTC"
+    """The zone chat replies show times in (IANA name); data and the store stay in UTC."""
     calendars: dict[str, CalendarConfig] = {}
     schedules: dict[str, ScheduleConfig] = {}
     escalation: EscalationConfig = EscalationConfig()
