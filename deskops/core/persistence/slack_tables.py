@@ -36,9 +36,20 @@ class SlackThreadRow(SQLModel, table=True):
     incident_channel: str | None = Field(default=None, max_length=32)
 
 
+class SlackDmMessageRow(SQLModel, table=True):
+    """A direct message the desk sent about a ticket: a reply in its thread is a comment on that ticket."""
+
+    __tablename__ = "slack_dm_messages"
+
+    channel: str = Field(sa_column=Column(String(32), primary_key=True))
+    ts: str = Field(sa_column=Column(String(32), primary_key=True))
+    ticket_ref: str = Field(max_length=64)
+
+
 def create_slack_tables(engine: Engine) -> None:
     """Create the Slack tables where they are missing (idempotent)."""
-    tables = [SQLModel.metadata.tables[name] for name in ("slack_deliveries", "slack_threads")]
+    names = ("slack_deliveries", "slack_threads", "slack_dm_messages")
+    tables = [SQLModel.metadata.tables[name] for name in names]
     SQLModel.metadata.create_all(engine, tables=tables)
 
 
@@ -109,6 +120,18 @@ class ThreadMap:
         """The card/thread of a ticket, if it has one."""
         with Session(self._engine) as session:
             return session.get(SlackThreadRow, ticket_ref)
+
+    def save_dm(self, channel: str, ts: str, ticket_ref: str) -> None:
+        """Remember a direct message about a ticket, so replies to it reach that ticket."""
+        with Session(self._engine) as session:
+            session.merge(SlackDmMessageRow(channel=channel, ts=ts, ticket_ref=ticket_ref))
+            session.commit()
+
+    def dm_ticket(self, channel: str, ts: str) -> str | None:
+        """The ticket a direct message of the desk was about, if it was about one."""
+        with Session(self._engine) as session:
+            row = session.get(SlackDmMessageRow, (channel, ts))
+            return None if row is None else row.ticket_ref
 
     def by_thread(self, channel: str, ts: str) -> SlackThreadRow | None:
         """The ticket whose card is the root of the thread `(channel, ts)`, if any."""

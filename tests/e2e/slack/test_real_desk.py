@@ -141,6 +141,15 @@ def test_agent_comment_reaches_the_requester_by_dm_and_a_failed_post_is_retried(
     dms = [m for m in desk.fake.channel_messages("D0DAVE")]
     assert sum("Replaced the toner" in (m["text"] or "") for m in dms) == 1
     assert len(dms) == pending  # each notification exactly once
+    # the requester answers in the thread of the DM: a public comment on the ticket (two-way)
+    comment_dm = next(m for m in dms if "Replaced the toner" in (m["text"] or ""))
+    answer = payload("event_message_im")
+    answer["event_id"] = "Ev0DMREPLY"
+    answer["event"].update(text="Still blank pages, sorry", thread_ts=comment_dm["ts"], ts="1355517600.000001")
+    desk.event(answer)
+    wait_until(lambda: len(_show(desk, ref).get("comments", [])) == 2)
+    assert _show(desk, ref)["comments"][1]["text"] == "Still blank pages, sorry"
+    assert _show(desk, ref)["comments"][1]["author"] == "dave"
     # a repeat of an already-posted notification (e.g. its success was not recorded) posts nothing
     again = _deliverer(desk)
     from deskops.bot.notify.model import Notification

@@ -314,7 +314,12 @@ class Listeners:
         if event.get("subtype") or event.get("bot_id") or not event.get("user"):
             return
         if event.get("channel_type") == "im":
-            self.desk.later(f"evt:{body.get('event_id')}", lambda: self._dm_received(event))
+            thread_ts = event.get("thread_ts")
+            about = self.desk.threads.dm_ticket(event["channel"], thread_ts) if thread_ts else None
+            if about is not None:  # a reply to the desk's message about a ticket: a comment on it
+                self.desk.later(f"evt:{body.get('event_id')}", lambda: self._comment(event, about))
+            else:
+                self.desk.later(f"evt:{body.get('event_id')}", lambda: self._dm_received(event))
             return
         thread_ts = event.get("thread_ts")
         if thread_ts and thread_ts != event.get("ts"):

@@ -83,6 +83,8 @@ class SlackDeliverer:
                                               blocks=reply_blocks(reply), **kwargs)
         if not result.get("ok"):
             raise DeliveryError(f"Slack refused the message: {result.get('error')}")
+        if notification.ticket_ref and not thread_ts and channel.startswith("D"):
+            self.threads.save_dm(channel, str(result["ts"]), notification.ticket_ref)
         self.deliveries.claim(key, self.clock.now())
 
     def _open_major_incident(self, n: Notification) -> None:
