@@ -12,6 +12,7 @@ import typer
 
 if TYPE_CHECKING:
     from deskops.bot.adapters.console.render import ConsoleOutput
+    from deskops.bot.runtime import Runtime
 
 
 def register(app: typer.Typer) -> None:
@@ -39,6 +40,12 @@ def run(
         bool | None,
         typer.Option("--console/--no-console", help="Run the console chat (default: when no chat platform runs)."),
     ] = None,
+    sandbox: Annotated[
+        str | None,
+        typer.Option(
+            "--sandbox", help="Try a chat platform's adapter against its local fake (e.g. slack).", metavar="PLATFORM"
+        ),
+    ] = None,
 ) -> None:
     """Run the desk: a console chat (prompt, or a script on stdin) on SQLite, or Slack/Discord when configured."""
     import logging
@@ -65,6 +72,9 @@ def run(
         typer.echo(f"Cannot start the desk on {settings.database_url}: {exc}", err=True)
         raise typer.Exit(1) from None
 
+    if sandbox is not None:
+        _run_sandbox(runtime, sandbox, person)
+        return
     people = list(runtime.config.people)
     actor = (person or (people[0] if people else "console")).lower()
     if people and actor not in people:
@@ -114,6 +124,24 @@ def run(
     except KeyboardInterrupt:  # Ctrl-C in the middle of a command or a script: leave quietly
         typer.echo("Stopped.", err=True)
         raise typer.Exit(130) from None
+    finally:
+        runtime.stop()
+
+
+def _run_sandbox(runtime: Runtime, platform: str, person: str | None) -> None:
+    """Hand the built desk to a platform's sandbox: `deskops.bot.adapters.<platform>.sandbox.run_sandbox`."""
+    import importlib
+
+    try:
+        module = importlib.import_module(f"deskops.bot.adapters.{platform.lower()}.sandbox")
+        run_sandbox = module.run_sandbox
+    except (ModuleNotFoundError, AttributeError):
+        runtime.stop()
+        typer.echo(f"No sandbox for {platform!r}; the platforms with one: slack.", err=True)
+        raise typer.Exit(2) from None
+    try:
+        runtime.start()
+        run_sandbox(runtime, person=person)
     finally:
         runtime.stop()
 
