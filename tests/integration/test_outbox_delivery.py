@@ -179,3 +179,35 @@ def test_instances_claiming_at_once_never_share_a_row(engine: Engine) -> None:
         thread.join()
     every = [key for keys in claimed for key in keys]
     assert sorted(every) == sorted(f"k{index}" for index in range(60))  # each row exactly once
+
+
+def test_given_up_rows_are_listed_and_can_be_revived(engine: Engine) -> None:
+    _queue(engine, "k")
+    delivery = OutboxDelivery(engine, [Recorder(failures=1)], RetryPolicy(attempts=1))
+    delivery.deliver_due(T0)
+    [row] = delivery.undelivered()
+    assert (row["key"], row["attempts"], row["gave_up"]) == ("k", 1, True)
+    assert row["last_error"].startswith("gave up after 1 attempts")
+    later = T0 + timedelta(days=1)
+    assert delivery.retry_given_up(later) == 1
+    assert delivery.deliver_due(later).delivered == ["k"]
+    assert delivery.undelivered() == []
+
+
+def test_db_outbox_command_shows_what_waits(tmp_path: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from deskops.bot.cli import app
+
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    engine = make_engine(url)
+    ensure_schema(engine)
+    _queue(engine, "1:2:requester", recipient="erin")
+    engine.dispose()
+    result = CliRunner().invoke(app, ["db", "outbox", "--database", url, "--json"])
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert document["undelivered"] == 1
+    assert document["rows"][0]["recipient"] == "erin" and document["rows"][0]["gave_up"] is False

@@ -132,6 +132,40 @@ class OutboxDelivery:
             query = select(func.count()).select_from(OutboxRow).where(col(OutboxRow.delivered_at).is_(None))
             return int(session.scalar(query) or 0)
 
+    def undelivered(self, limit: int = 100) -> list[dict[str, Any]]:
+        """The rows not delivered yet, oldest first: key, recipient, attempts, next try, last error."""
+        with Session(self.engine) as session:
+            rows = session.scalars(
+                select(OutboxRow)
+                .where(col(OutboxRow.delivered_at).is_(None))
+                .order_by(col(OutboxRow.created_at), col(OutboxRow.id))
+                .limit(limit)
+            ).all()
+            return [
+                {
+                    "key": row.idempotency_key,
+                    "kind": row.kind,
+                    "recipient": row.recipient,
+                    "text": str((row.payload or {}).get("text", "")),
+                    "created_at": row.created_at.isoformat(),
+                    "attempts": row.attempts,
+                    "next_attempt_at": row.next_attempt_at.isoformat(),
+                    "gave_up": row.attempts >= self.policy.attempts,
+                    "last_error": row.last_error,
+                }
+                for row in rows
+            ]
+
+    def retry_given_up(self, now: datetime) -> int:
+        """Give rows that ran out of attempts a fresh start at `now` (after the platform is fixed)."""
+        with Session(self.engine) as session, session.begin():
+            result = session.execute(
+                update(OutboxRow)
+                .where(col(OutboxRow.delivered_at).is_(None), col(OutboxRow.attempts) >= self.policy.attempts)
+                .values(attempts=0, next_attempt_at=ensure_utc(now))
+            )
+            return int(getattr(result, "rowcount", 0) or 0)
+
     def _route(self, notification: Notification) -> Deliverer | None:
         return next((d for d in self.deliverers if d.can_reach(notification.recipient)), None)
 
