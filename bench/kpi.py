@@ -95,8 +95,9 @@ def deskops_report(url: str, period: Period) -> tuple[float, float, dict[str, An
     started = time.perf_counter()
     cpu = time.process_time()
     options = ReportOptions()
-    cells, channels, categories = aggregate_cells(engine, period, options)
-    report = report_from_cells(cells, period, channels=channels, categories=categories, options=options)
+    cells, channels, categories, workload = aggregate_cells(engine, period, options)
+    report = report_from_cells(cells, period, channels=channels, categories=categories, options=options,
+                                workload=workload)
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     engine.dispose()
     return seconds, cpu, report.model_dump(mode="json", by_alias=True)
@@ -191,8 +192,9 @@ def main() -> None:
         everything = Period()
         engine = make_engine(uci_db)
         options = ReportOptions()
-        cells, channels, categories = aggregate_cells(engine, everything, options)
-        report_from_cells(cells, everything, channels=channels, categories=categories, options=options)
+        cells, channels, categories, workload = aggregate_cells(engine, everything, options)
+        report_from_cells(cells, everything, channels=channels, categories=categories, options=options,
+                          workload=workload)
         result["uci_report_s"] = round(time.perf_counter() - uci_started, 3)
         print(f"{'deskops report over the UCI store':38}{result['uci_report_s']:9.2f}   (no SLA clocks)")
     print(json.dumps(result))

@@ -124,6 +124,12 @@ def build_tables(document: dict[str, Any]) -> list[Table]:
                          ", ".join(sla_cells) or "-"))
         tables.append(Table("Per period", ("from", "opened", "resolved", "backlog at end", "TTR gross median h",
                                            "TTR net median h", "SLA compliance"), series_rows))
+    workload = document.get("workload") or {}
+    if workload:
+        busiest = list(workload.items())[:GROUPS_SHOWN]
+        tables.append(Table(f"Workload ({len(busiest)} busiest of {len(workload)} assignees)",
+                            ("assignee", "resolved in period", "open at end"),
+                            [(name, f"{load['resolved']:,}", f"{load['backlog_end']:,}") for name, load in busiest]))
     volume = document.get("volume") or {}
     if volume.get("by_channel"):
         tables.append(Table("Opened by channel", ("channel", "opened"),

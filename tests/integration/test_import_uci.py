@@ -242,8 +242,9 @@ def test_totals_computed_in_sql_equal_the_report_from_ticket_facts(
     options = ReportOptions(as_of=datetime(2017, 3, 1, tzinfo=UTC), older_than_days=2,
                             first_level_groups=frozenset({"Group 70", "Group 24"}))
     from_facts = build_report(load_ticket_facts(engine, period), period, options=options)
-    cells, channels, categories = aggregate_cells(engine, period, options)
-    from_sql = report_from_cells(cells, period, channels=channels, categories=categories, options=options)
+    cells, channels, categories, workload = aggregate_cells(engine, period, options)
+    from_sql = report_from_cells(cells, period, channels=channels, categories=categories, options=options,
+                                workload=workload)
     if end is not None:
         assert from_facts.backlog_end > 0 and from_facts.unacknowledged >= 0  # the periods cut through open work
     _assert_same(from_sql.model_dump(mode="json"), from_facts.model_dump(mode="json"))

@@ -133,3 +133,14 @@ def test_periods_split_into_calendar_days_weeks_and_months() -> None:
         split(Period(), "day")
     with pytest.raises(ValueError, match="one of: day, week, month"):
         split(period, "hour")
+
+
+def test_workload_per_assignee_counts_resolved_and_open_tickets() -> None:
+    from dataclasses import replace
+
+    tickets = [replace(TICKETS[0], assignee="bob"), replace(TICKETS[1], assignee="bob"),
+               replace(TICKETS[3], assignee="alice"), TICKETS[2]]
+    report = build_report(tickets, Period())
+    assert {name: (load.resolved, load.backlog_end) for name, load in report.workload.items()} == {
+        "bob": (2, 0), "alice": (0, 1), "(none)": (1, 0)}
+    assert list(report.workload) == ["bob", "(none)", "alice"]  # busiest first, ties by name

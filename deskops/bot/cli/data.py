@@ -318,7 +318,7 @@ def report(
     as_of = SystemClock().now() if period.end is None else period.end
     filters = {"priority": priority, "group": group, "category": category}
     options = ReportOptions(as_of=as_of, older_than_days=older_than, first_level_groups=levels)
-    cells, channels, categories = aggregate_cells(engine, period, options, **filters)
+    cells, channels, categories, workload = aggregate_cells(engine, period, options, **filters)
     statuses = _clock_statuses(engine, period, filters, desk, as_of) if sla else None
     compliance = None if statuses is None else sla_compliance(statuses, period)
     result = report_from_cells(
@@ -329,6 +329,7 @@ def report(
         options=options,
         sla_breached=count_sla_breaches(engine, period),
         sla=compliance,
+        workload=workload,
     )
     document = result.model_dump(mode="json", by_alias=True)
     if every is not None:
@@ -413,7 +414,7 @@ def _series(engine: Engine, period: Period, every: str, options: Any, filters: d
     series = []
     for part in parts:
         part_options = replace(options, as_of=part.end)
-        cells, channels, categories = aggregate_cells(engine, part, part_options, **filters)
+        cells, channels, categories, _workload = aggregate_cells(engine, part, part_options, **filters)
         figures = report_from_cells(cells, part, channels=channels, categories=categories, options=part_options)
         entry: dict[str, Any] = {"period": {"from": part.start, "to": part.end}}
         entry |= figures.model_dump(mode="json", include=set(Measures.model_fields))

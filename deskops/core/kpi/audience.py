@@ -26,7 +26,7 @@ AUDIENCE_KEYS: dict[Audience, tuple[str, ...]] = {
     Audience.LEAD: (*_ALWAYS, "backlog_end", "backlog_age_days", "backlog_older_than", "backlog_age_threshold_days",
                     "time_to_acknowledge_hours", "unacknowledged", "time_to_resolve_hours", "reopen_rate",
                     "reassignments_mean", "reassigned_share", "reassigned_3plus_share", "escalated_share", "sla",
-                    "by_priority", "by_group", "volume", "series"),
+                    "by_priority", "by_group", "volume", "series", "workload"),
     Audience.MANAGER: (),  # everything
     Audience.CUSTOMER: (*_ALWAYS, "backlog_end", "time_to_resolve_hours", "reopen_rate", "sla", "by_priority",
                         "series"),

@@ -26,6 +26,7 @@ class TicketFacts:
     reopen_count: int
     reassignment_count: int
     escalation_count: int = 0
+    assignee: str | None = None
 
     @property
     def hours_to_resolve(self) -> float | None:

@@ -47,6 +47,8 @@ DEFINITIONS: dict[str, str] = {
     "first_contact_resolution": "share of the tickets resolved in the period resolved by a 1st-level group "
     "without reassignment, escalation or reopening",
     "volume": "tickets opened in the period per channel and per category",
+    "workload": "per current assignee: tickets resolved in the period and tickets open at its end "
+    "(unassigned tickets under (none))",
     "sla": "per clock (response, resolution, update): met ÷ (met + breached) over the clocks decided in the period, "
     "counted per clock (never an average of percentages), with the at-risk bands of clocks still open; "
     "breached_events: SlaBreached events recorded in the period",
@@ -117,6 +119,15 @@ class Volume(BaseModel):
     by_category: dict[str, int]
 
 
+class AgentLoad(BaseModel):
+    """One assignee's share of the work: tickets resolved in the period, and open at its end."""
+
+    model_config = ConfigDict(frozen=True)
+
+    resolved: int
+    backlog_end: int
+
+
 class Report(Measures):
     """The desk report of DESIGN.md §4: the measures overall, per priority and per group."""
 
@@ -124,6 +135,7 @@ class Report(Measures):
     as_of: datetime | None
     backlog_age_threshold_days: float
     volume: Volume
+    workload: dict[str, AgentLoad]
     sla: SlaFigures
     by_priority: dict[str, Measures]
     by_group: dict[str, Measures]
@@ -263,6 +275,7 @@ def build_report(
     cells: dict[tuple[str, str], SliceTotals] = {}
     channels: Counter[str] = Counter()
     categories: Counter[str] = Counter()
+    workload: dict[str, list[int]] = {}
     for ticket in tickets:
         if not _relevant(ticket, period):
             continue
@@ -274,8 +287,15 @@ def build_report(
         if period.contains(ticket.opened_at):
             channels[ticket.channel or NO_VALUE] += 1
             categories[ticket.category or NO_VALUE] += 1
+        resolved_in = period.contains(ticket.resolved_at)
+        open_at_end = period.open_at_end(ticket.opened_at, ticket.finished_at)
+        if resolved_in or open_at_end:
+            load = workload.setdefault(ticket.assignee or NO_VALUE, [0, 0])
+            load[0] += resolved_in
+            load[1] += open_at_end
     return report_from_cells(cells, period, channels=channels, categories=categories, options=options,
-                             sla_breached=sla_breached, sla=sla)
+                             sla_breached=sla_breached, sla=sla,
+                             workload={name: (resolved, backlog) for name, (resolved, backlog) in workload.items()})
 
 
 def report_from_cells(
@@ -287,8 +307,12 @@ def report_from_cells(
     options: ReportOptions,
     sla_breached: Mapping[str, int] | None = None,
     sla: SlaCompliance | None = None,
+    workload: Mapping[str, tuple[int, int]] | None = None,
 ) -> Report:
-    """Assemble the report from totals per (priority, group) cell: the whole desk, priorities, groups."""
+    """Assemble the report from totals per (priority, group) cell: the whole desk, priorities, groups.
+
+    `workload` maps each assignee to (tickets resolved in the period, tickets open at its end).
+    """
     overall = SliceTotals()
     by_priority: dict[str, SliceTotals] = {}
     by_group: dict[str, SliceTotals] = {}
@@ -304,6 +328,10 @@ def report_from_cells(
         as_of=period.end or options.as_of,
         backlog_age_threshold_days=options.older_than_days,
         volume=Volume(by_channel=_by_count(channels), by_category=_by_count(categories)),
+        workload={
+            name: AgentLoad(resolved=resolved, backlog_end=backlog)
+            for name, (resolved, backlog) in sorted((workload or {}).items(), key=lambda item: (-sum(item[1]), item[0]))
+        },
         sla=SlaFigures(
             clocks=sla.clocks if sla else {},
             by_priority=sla.by_priority if sla else {},

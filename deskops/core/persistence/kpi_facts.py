@@ -44,6 +44,7 @@ def load_ticket_facts(
         _T.c.reopen_count,
         _T.c.reassignment_count,
         _T.c.escalation_count,
+        _T.c.assignee,
     )
     if period.end is not None:
         query = query.where(_T.c.opened_at < period.end)
@@ -69,6 +70,7 @@ def load_ticket_facts(
                 reopen_count=row.reopen_count or 0,
                 reassignment_count=row.reassignment_count or 0,
                 escalation_count=row.escalation_count or 0,
+                assignee=row.assignee,
             )
 
 

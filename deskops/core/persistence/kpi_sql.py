@@ -58,8 +58,8 @@ def aggregate_cells(
     priority: str | None = None,
     group: str | None = None,
     category: str | None = None,
-) -> tuple[Cells, Counter[str], Counter[str]]:
-    """Totals per (priority, group) cell, and tickets opened per channel and per category."""
+) -> tuple[Cells, Counter[str], Counter[str], dict[str, tuple[int, int]]]:
+    """Totals per (priority, group) cell; tickets opened per channel and category; (resolved, open) per assignee."""
     scope: list[ColumnElement[bool]] = [true()]
     if period.end is not None:
         scope.append(_T.c.opened_at < period.end)
@@ -128,6 +128,10 @@ def aggregate_cells(
             _backlog_ages(engine, conn, where, open_at_end, as_of, options, cell)
         channels = _opened_by(conn, _T.c.channel, where, opened_in)
         categories = _opened_by(conn, _T.c.category, where, opened_in)
+        load = select(_T.c.assignee, func.sum(_flag(resolved_in)), func.sum(_flag(open_at_end))).where(
+            where, or_(resolved_in, open_at_end)
+        ).group_by(_T.c.assignee)
+        workload = {(name or NO_VALUE): (int(done), int(left)) for name, done, left in conn.execute(load).all()}
     if not options.first_level_groups:
         for totals in cells.values():
             totals.flr = totals.fcr = 0
@@ -137,7 +141,7 @@ def aggregate_cells(
         totals.net.sort()
         totals.ack.sort()
         totals.backlog_ages.sort()
-    return cells, channels, categories
+    return cells, channels, categories, workload
 
 
 def _backlog_ages(engine: Engine, conn: Any, where: Any, open_at_end: Any, as_of: datetime,
