@@ -117,3 +117,14 @@ def test_overlong_texts_are_shortened_to_fit_the_store() -> None:
     assert len(ticket.projection["title"]) == 300
     assert len(ticket.projection["group_name"]) == 128
     assert "text_clipped" in {notice.code for notice in ticket.notices}
+
+
+def test_a_reopen_straight_into_pending_keeps_its_reason_through_the_engine_fold() -> None:
+    life = [snap(0, "new"), snap(10, "resolved"), snap(20, "pending", pending_reason="customer"), snap(50, "resolved")]
+    imported = build_ticket(header(), life)
+    kinds = [(e.type, e.payload.get("to_state")) for e in imported.events]
+    assert kinds[-3:] == [(EventType.TICKET_REOPENED, "in_progress"), (EventType.STATE_CHANGED, "pending"),
+                          (EventType.TICKET_RESOLVED, "resolved")]
+    replayed = Ticket.replay(imported.events[:-1])
+    assert (replayed.state, replayed.pending_reason) == ("pending", "customer")
+    assert imported.projection["pending_seconds"] == 30 * 60 == Ticket.replay(imported.events).pending_seconds

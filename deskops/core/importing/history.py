@@ -162,12 +162,15 @@ class _Fold:
         elif old in FINISHED_STATES:
             self.reopen_count += 1
             self.resolved_at = self.closed_at = None
-            payload: dict[str, Any] = {"from_state": old, "to_state": new, "reason": IMPORT_REASON}
-            if reason is not None:
-                payload["pending_reason"] = reason
-            self._emit(EventType.TICKET_REOPENED, at, actor, **payload)
+            # A reopen lands in a working state (the engine's fold knows no pending reason on it); a row
+            # that reopens straight into pending becomes reopen → in_progress, then → pending, at one instant.
+            landing = "in_progress" if new == "pending" else new
+            self._emit(EventType.TICKET_REOPENED, at, actor, from_state=old, to_state=landing, reason=IMPORT_REASON)
+            if landing != new:
+                self._emit(EventType.STATE_CHANGED, at, actor, from_state=landing, to_state=new, reason=IMPORT_REASON,
+                           pending_reason=reason)
         else:
-            payload = {"from_state": old, "to_state": new, "reason": IMPORT_REASON}
+            payload: dict[str, Any] = {"from_state": old, "to_state": new, "reason": IMPORT_REASON}
             if reason is not None:
                 payload["pending_reason"] = reason
             self._emit(EventType.STATE_CHANGED, at, actor, **payload)
