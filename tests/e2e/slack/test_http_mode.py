@@ -94,8 +94,7 @@ def test_health_endpoint(slack: SlackHarness) -> None:
         assert b'"status":"ok"' in response.read()
 
 
-def test_unknown_slack_user_is_told_what_to_do_and_nothing_opens(slack: SlackHarness) -> None:
-    slack.slash("open who am I", user="U0STRANGER")
-    answer = slack.fake.wait_for("response_url")[0]
-    assert "does not know your Slack account (U0STRANGER)" in answer.params["text"]
-    assert slack.desk.opened() == []
+def test_slack_user_not_in_the_desk_file_files_tickets_as_a_requester(slack: SlackHarness) -> None:
+    slack.slash("open my monitor flickers", user="U0STRANGER")
+    wait_until(lambda: len(slack.desk.opened()) == 1)
+    assert slack.desk.opened()[0].requester == "slack:U0STRANGER"

@@ -87,6 +87,9 @@ def test_requester_cannot_work_a_ticket_from_the_card(desk: SlackHarness) -> Non
     _press(desk, card, "Assign to me", user="U0ERIN")  # erin is a requester, and not this one's
     refusal = desk.fake.wait_for("response_url", 2)[1].params
     assert refusal["response_type"] == "ephemeral"
+    _press(desk, card, "Assign to me", user="U0STRANGER")  # not in the desk file at all
+    unlisted = desk.fake.wait_for("response_url", 3)[2].params
+    assert "ask a desk admin to add `slack: U0STRANGER`" in unlisted["text"]
     assert _show(desk, ref)["ticket"]["assignee"] is None
 
 

@@ -23,7 +23,7 @@ from slack_sdk.errors import SlackApiError
 from deskops.bot.adapters.slack import views
 from deskops.bot.adapters.slack.blocks import ACTION_PREFIX, decode_action, escape, fallback_text, reply_blocks
 from deskops.bot.adapters.slack.cards import CardKeeper
-from deskops.bot.adapters.slack.people import SlackPeople
+from deskops.bot.adapters.slack.people import UNLISTED_PREFIX, SlackPeople
 from deskops.bot.adapters.slack.settings import SlackSettings
 from deskops.bot.commands.model import Actor, Command, Dispatcher, Origin, Reply
 from deskops.core.clock import Clock
@@ -442,6 +442,8 @@ class Listeners:
                         message=(body.get("container") or {}).get("message_ts"))
         command = Command(name, actor, args, origin, request_id=f"slack:{body.get('trigger_id')}")
         reply = self.desk.dispatcher.dispatch(command)
+        if not reply.ok and actor.person.startswith(UNLISTED_PREFIX):
+            reply = Reply(text=f"{reply.text}\n{self.desk.people.unknown_user_text(user_id)}", ok=False)
         self._private(user_id, body, reply, respond)
         ref = reply.ticket_ref or args.get("ref")
         if reply.ok and isinstance(ref, str):

@@ -12,6 +12,9 @@ from slack_sdk.errors import SlackApiError
 
 from deskops.bot.commands.model import Actor
 
+UNLISTED_PREFIX = "slack:"
+"""Person ids of Slack users not in the desk file: `slack:U012ABCDEF`."""
+
 
 @dataclass(frozen=True)
 class Person:
@@ -36,10 +39,17 @@ class SlackPeople:
         self._lock = threading.Lock()
 
     def actor(self, slack_user_id: str) -> Actor | None:
-        """The Actor for a Slack user, or None when the desk does not know them."""
+        """The Actor for a Slack user; someone not in the desk file is `slack:<id>` (a requester only).
+
+        Every employee may report a problem, so unlisted people can open and follow their own
+        tickets; the desk refuses them anything that needs a role. None only for an empty id.
+        """
+        if not slack_user_id:
+            return None
         person = self.lookup(slack_user_id)
         if person is None:
-            return None
+            return Actor(person=UNLISTED_PREFIX + slack_user_id, platform="slack",
+                         platform_user_id=slack_user_id, display_name=None)
         return Actor(person=person.id, platform="slack", platform_user_id=slack_user_id,
                      display_name=person.name)
 
@@ -58,7 +68,9 @@ class SlackPeople:
         return person
 
     def slack_id(self, person_id: str) -> str | None:
-        """The Slack user id of a desk person, from the desk file or an earlier lookup."""
+        """The Slack user id of a desk person (or `slack:<id>` requester), from the desk file or a lookup."""
+        if person_id.startswith(UNLISTED_PREFIX):
+            return person_id.removeprefix(UNLISTED_PREFIX) or None
         person = self._by_id.get(person_id)
         if person is not None and person.slack_id:
             return person.slack_id
@@ -88,15 +100,18 @@ class SlackPeople:
         return slack_id
 
     def knows_person(self, person_id: str) -> bool:
-        """Whether `person_id` is a desk person this adapter could try to reach."""
+        """Whether `person_id` is someone this adapter could try to reach (listed, or `slack:<id>`)."""
+        if person_id.startswith(UNLISTED_PREFIX):
+            return True
         person = self._by_id.get(person_id)
         return person is not None and bool(person.slack_id or person.email)
 
     def unknown_user_text(self, slack_user_id: str) -> str:
         """What to tell a Slack user the desk cannot map, and what to do about it."""
         return (
-            f"The desk does not know your Slack account ({slack_user_id}). Ask a desk admin to add "
-            f"`chat: {{slack: {slack_user_id}}}` (or your email) to your entry under `people` in the desk file."
+            f"The desk does not know your Slack account ({slack_user_id}) as one of its people, so you can "
+            f"open and follow your own tickets only. To work tickets, ask a desk admin to add "
+            f"`slack: {slack_user_id}` (or your email) to your entry under `people` in the desk file."
         )
 
     def _by_email_lookup(self, slack_user_id: str) -> Person | None:
