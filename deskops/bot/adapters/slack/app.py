@@ -44,6 +44,8 @@ PENDING = "ticket.pending"
 AT_RISK = "ticket.at-risk"
 _FORM_WORDS = {"", "new", "form"}
 PURGE_EVERY = timedelta(hours=1)
+_READ_ONLY = {SHOW, LIST, "ticket.history", "ticket.escalation", "ticket.help"}
+"""Commands that change nothing, so the ticket's card need not be redrawn after them."""
 _INTERNAL_PREFIX = re.compile(r"^\s*(internal|note)\s*:\s*", re.IGNORECASE)
 
 
@@ -176,7 +178,7 @@ class Listeners:
         """Side effects of a reply: a new ticket gets its card and thread in the triage channel."""
         if command.name == OPEN and reply.ok and reply.ticket_ref:
             self.cards.post_card(reply.ticket_ref, command.actor, reply, requester_slack_id=user_id)
-        elif reply.ok and reply.ticket_ref:
+        elif reply.ok and reply.ticket_ref and command.name not in _READ_ONLY:
             self.cards.refresh(reply.ticket_ref, command.actor)
 
     # ------------------------------------------------------------------ /ticket
