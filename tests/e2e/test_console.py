@@ -67,7 +67,7 @@ def _run(tmp_path: Path, script: str, *extra: str) -> subprocess.CompletedProces
         text=True,
         env=env,
         cwd=tmp_path,
-        timeout=120,
+        timeout=240,  # generous: CI runs many suites at once; a hang still fails well before pytest-timeout
         check=False,
     )
 
