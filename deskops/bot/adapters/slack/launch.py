@@ -31,8 +31,10 @@ class SlackHandle:
     desk: Any = None
 
     def stop(self) -> None:
-        """Disconnect from Slack (close the socket or stop the HTTP server)."""
+        """Disconnect from Slack (close the socket or stop the HTTP server), then finish handed-off work."""
         self._stop()
+        if self.desk is not None:
+            self.desk.shutdown()
 
 
 def http_address(env: Mapping[str, str]) -> tuple[str, int]:
