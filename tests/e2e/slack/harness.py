@@ -179,8 +179,9 @@ class SlackHarness:
         self.server = BackgroundServer(asgi_app(self.app)).start()
 
     def close(self) -> None:
-        """Stop the server and the fake, dispose of the engine."""
+        """Stop the server, let handed-off work finish, stop the fake, dispose of the engine."""
         self.server.stop()
+        self.slack_desk.shutdown()
         self.fake.stop()
         self.engine.dispose()
 

@@ -41,6 +41,7 @@ def socket(tmp_path: Path) -> Iterator[tuple[FakeSlack, RecordingDesk, Any]]:
         yield fake, desk, handler
     finally:
         handler.close()
+        slack_desk.shutdown()
         fake.stop()
         engine.dispose()
 
