@@ -16,7 +16,9 @@ The rules (also stated in the README section "SLA clocks and business calendars"
 - Pauses are intervals excluded from the count: business time inside a pause is not consumed.
 
 Cost is proportional to the days spanned, never to the minutes: each local day's windows are
-converted to UTC once and cached on the calendar.
+converted to UTC once and cached on the calendar. Measuring a span longer than a week uses
+running totals of open time per year, and a due jumps over pauses, so a ticket open (or paused)
+for years costs a few lookups.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ _ZERO = timedelta(0)
 _ONE_DAY = timedelta(days=1)
 _MAX_IDLE_DAYS = 800  # a calendar closed for over two years in a row is a configuration mistake
 _CACHE_LIMIT = 50_000
+_WALK_LIMIT = timedelta(days=7)  # longer spans are measured from running totals per year
 
 
 @dataclass(frozen=True)
@@ -148,6 +151,7 @@ class BusinessCalendar:
         self._holiday_name = holiday_name
         self._closed_dates = frozenset(closed_dates)
         self._days: dict[date, _Day] = {}
+        self._years: dict[int, tuple[timedelta, ...]] = {}
 
     @classmethod
     def from_config(cls, config: CalendarConfig, *, name: str = "") -> BusinessCalendar:
@@ -186,16 +190,36 @@ class BusinessCalendar:
             return DueResult(due=start, consumed=_ZERO, skipped=())
         skipped: list[SkippedDay] = []
         remaining = target
-        for seg_start, seg_end in _without(self._open_from(start, skipped), normalise_intervals(pauses)):
-            length = seg_end - seg_start
-            if length >= remaining:
-                return DueResult(due=seg_start + remaining, consumed=target, skipped=tuple(skipped))
-            remaining -= length
-        raise AssertionError("unreachable: _open_from never ends")  # pragma: no cover
+        cursor = start
+        # Walk the open time between pauses, and jump over each pause: a ticket paused for years
+        # costs nothing for the years it was paused.
+        for pause_start, pause_end in (*normalise_intervals(pauses), (None, None)):
+            if pause_end is not None and pause_end <= cursor:
+                continue
+            for seg_start, seg_end in self._open_from(cursor, skipped, until=pause_start):
+                seg_end = min(seg_end, pause_start) if pause_start is not None else seg_end
+                length = seg_end - seg_start
+                if length >= remaining:
+                    return DueResult(due=seg_start + remaining, consumed=target, skipped=tuple(skipped))
+                remaining -= length
+            cursor = max(cursor, pause_end) if pause_end is not None else cursor
+        raise AssertionError("unreachable: the last walk has no end")  # pragma: no cover
 
     def elapsed(self, start: datetime, end: datetime, *, pauses: Iterable[Interval] = ()) -> timedelta:
-        """Return the business time in `[start, end)`, pauses excluded; refuse an end before the start."""
-        return self.elapsed_with_skips(start, end, pauses=pauses)[0]
+        """Return the business time in `[start, end)`, pauses excluded; refuse an end before the start.
+
+        Long spans are answered from per-year running totals of open time (cached), so a ticket
+        open for years costs a few lookups, not a walk over every day.
+        """
+        start, end = ensure_utc(start), ensure_utc(end)
+        if end < start:
+            raise ValueError(f"the end {end.isoformat()} is before the start {start.isoformat()}")
+        total = self._open_time(start, end)
+        for pause_start, pause_end in normalise_intervals(pauses):
+            lo, hi = max(pause_start, start), min(pause_end, end)
+            if hi > lo:
+                total -= self._open_time(lo, hi)
+        return total
 
     def elapsed_with_skips(
         self, start: datetime, end: datetime, *, pauses: Iterable[Interval] = ()
@@ -241,8 +265,64 @@ class BusinessCalendar:
         return None
 
     def clear_cache(self) -> None:
-        """Forget the converted days (for benchmarks; answers never depend on the cache)."""
+        """Forget the converted days and running totals (for benchmarks; answers never depend on them)."""
         self._days.clear()
+        self._years.clear()
+
+    # --- running totals for long spans ----------------------------------------------------
+
+    def _open_time(self, start: datetime, end: datetime) -> timedelta:
+        """Open time in `[start, end)` (no pauses): a walk for short spans, running totals for long ones."""
+        if end - start <= _WALK_LIMIT:
+            total = _ZERO
+            for seg_start, seg_end in self._open_from(start, None, until=end):
+                total += min(seg_end, end) - seg_start
+            return total
+        first, last = self._local_day(start), self._local_day(end)
+        years = sum((self._year(y)[-1] for y in range(first.year, last.year)), _ZERO)
+        return years + self._since_new_year(end, last) - self._since_new_year(start, first)
+
+    def _local_day(self, at: datetime) -> date:
+        """The local date whose `[midnight, next midnight)` holds `at` (midnights as `_midnight` gives them)."""
+        day = at.astimezone(self.zone).date()
+        if at < self._midnight(day):
+            day -= _ONE_DAY
+        elif at >= self._midnight(day + _ONE_DAY):
+            day += _ONE_DAY
+        return day
+
+    def _midnight(self, day: date) -> datetime:
+        return self._to_utc(day, 0)
+
+    def _since_new_year(self, at: datetime, day: date) -> timedelta:
+        """Open time from local midnight of 1 January of `day`'s year to `at` (which lies on `day`)."""
+        return self._year(day.year)[day.timetuple().tm_yday - 1] + self._within_day(day, self._midnight(day), at)
+
+    def _within_day(self, day: date, lo: datetime, hi: datetime) -> timedelta:
+        """Open time in `[lo, hi)` ⊂ `[midnight, next midnight)` of `day`: windows of that day and the
+        day before (overnight), merged, so overlapping windows of two days are counted once."""
+        windows = (w for d in (day - _ONE_DAY, day) for w in self._day(d).open)
+        pieces = sorted((max(a, lo), min(b, hi)) for a, b in windows if min(b, hi) > max(a, lo))
+        total, reach = _ZERO, lo
+        for a, b in pieces:
+            a = max(a, reach)
+            if b > a:
+                total += b - a
+                reach = b
+        return total
+
+    def _year(self, year: int) -> tuple[timedelta, ...]:
+        """Running open time at each local midnight of `year` from 1 January (last entry: the year's total)."""
+        cached = self._years.get(year)
+        if cached is not None:
+            return cached
+        day, running, totals = date(year, 1, 1), _ZERO, [_ZERO]
+        while day.year == year:
+            running += self._within_day(day, self._midnight(day), self._midnight(day + _ONE_DAY))
+            totals.append(running)
+            day += _ONE_DAY
+        self._years[year] = tuple(totals)
+        return self._years[year]
 
     # --- the walk over local days -------------------------------------------------------
 

@@ -112,3 +112,14 @@ def test_elapsed_matches_a_minute_by_minute_count(cal: BusinessCalendar, start: 
     end = start + timedelta(days=3)
     minutes = sum(_open_by_brute_force(cal, start + timedelta(minutes=m)) for m in range(3 * 24 * 60))
     assert cal.elapsed(start, end) == timedelta(minutes=minutes)
+
+
+@settings(max_examples=150, deadline=None)
+@given(calendars(), instants, st.integers(0, 3 * 365 * 24 * 60), st.data())
+def test_long_spans_from_running_totals_equal_the_day_by_day_walk(
+    cal: BusinessCalendar, start: datetime, minutes: int, data: st.DataObject
+) -> None:
+    end = start + timedelta(minutes=minutes)
+    paused = data.draw(pauses(start))
+    walked, _ = cal.elapsed_with_skips(start, end, pauses=paused)  # the plain walk over every day
+    assert cal.elapsed(start, end, pauses=paused) == walked
