@@ -7,7 +7,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, text
 from sqlmodel import Session
 
 from deskops.core import services
@@ -95,6 +95,24 @@ def test_a_breach_just_before_the_resolution_is_still_written_once(engine: Engin
     assert [(t, p["clock"]) for t, p in events] == [("SlaBreached", "response")]
     _run(engine, T0 + timedelta(days=2))  # long after: nothing more, and no warning for the stopped clock
     assert len(_sla_rows(engine)[0]) == 1
+
+
+def test_marks_reached_over_a_day_ago_are_not_announced(engine: Engine) -> None:  # noqa: F811
+    _open(engine)
+    _run(engine, T0 + timedelta(days=3))  # the desk was down: response and resolution breached 2+ days ago
+    assert _sla_rows(engine) == ([], [])
+
+
+def test_imported_tickets_are_history_not_swept_nor_at_risk(engine: Engine) -> None:  # noqa: F811
+    _open(engine)
+    with Session(engine) as session:
+        session.execute(text("UPDATE tickets SET source = 'uci'"))
+        session.commit()
+    _run(engine, T0 + timedelta(minutes=50))
+    assert _sla_rows(engine) == ([], [])
+    risky, total = at_risk(uow=SqlUnitOfWork(engine), desk=DESK, engine=ENGINE, actor="alice",
+                           now=T0 + timedelta(minutes=50))  # fmt: skip
+    assert (risky, total) == ([], 0)
 
 
 def test_concurrent_sweeps_write_each_mark_once(engine: Engine) -> None:  # noqa: F811

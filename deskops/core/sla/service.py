@@ -37,6 +37,10 @@ SCAN_LIMIT = 10_000
 FINISHED_LOOKBACK = timedelta(days=1)
 """How long after a ticket is finished the sweep still writes a breach it missed (sweeps run every minute)."""
 FINISHED_STATES = (TicketState.RESOLVED, TicketState.CLOSED, TicketState.CANCELLED)
+STALE_AFTER = timedelta(days=1)
+"""Warnings and breaches reached longer ago than this are not announced by the sweep."""
+LIVE_SOURCE = "chat"
+"""Tickets opened at the desk; imported ones (`uci`, `csv`: history) are left out of sweeps and at-risk lists."""
 
 
 class SlaEngine:
@@ -191,7 +195,7 @@ def sweep(*, uow: UnitOfWork, desk: Desk, engine: SlaEngine, now: datetime) -> S
             assert ticket.id is not None
             events = uow.tickets.events(ticket.id)
             try:
-                if _new_marks(engine.clocks(events, now), _already_written(events)):
+                if _new_marks(engine.clocks(events, now), _already_written(events), now):
                     refs.append(ticket.ref)
             except ValueError:
                 refs.append(ticket.ref)  # reported by the locked pass below
@@ -215,7 +219,7 @@ def _sweep_ticket(uow: UnitOfWork, desk: Desk, engine: SlaEngine, ref: str, now:
             return
         events = uow.tickets.events(ticket.id)
         messages: list[OutboxMessage] = []
-        for status, mark in _new_marks(engine.clocks(events, now), _already_written(events)):
+        for status, mark in _new_marks(engine.clocks(events, now), _already_written(events), now):
             messages += _record(ticket, status, mark, engine.calendar_of(status), desk, now)
             (report.breaches if mark == 100 else report.warnings).append(f"{ticket.ref} {status.name} {mark}%")
         if not messages:
@@ -226,22 +230,25 @@ def _sweep_ticket(uow: UnitOfWork, desk: Desk, engine: SlaEngine, ref: str, now:
         uow.commit()
 
 
-def _new_marks(statuses: Sequence[ClockStatus],
-               written: set[tuple[str, str, int, int]]) -> list[tuple[ClockStatus, int]]:
+def _new_marks(statuses: Sequence[ClockStatus], written: set[tuple[str, str, int, int]],
+               now: datetime) -> list[tuple[ClockStatus, int]]:
     """The warnings (threshold %) and breaches (100) the clocks call for that the log does not hold yet.
 
     A breached clock gets only its breach: warnings a late sweep missed would be noise by then.
+    Marks reached more than `STALE_AFTER` ago are not announced (after a long outage, news of
+    last week's warnings helps no one; the clocks and the KPIs still show them).
     """
     marks: list[tuple[ClockStatus, int]] = []
     for status in statuses:
         if status.state == ClockState.BREACHED:
-            wanted = [100]
+            wanted = {100: status.breached_at or status.due}
         elif status.is_open:
-            wanted = list(status.crossed)
+            wanted = {p: status.warnings[p] for p in status.crossed}
         else:
             continue
         key = (status.agreement, str(status.clock), status.instance)
-        marks += [(status, m) for m in wanted if (*key, m) not in written]
+        marks += [(status, m) for m, reached in wanted.items()
+                  if (*key, m) not in written and reached >= now - STALE_AFTER]  # fmt: skip
     return marks
 
 
@@ -302,11 +309,12 @@ def _recently_finished(uow: UnitOfWork, now: datetime) -> list[Ticket]:
     before the ticket was finished still gets its breach written."""
     query = TicketQuery(states=FINISHED_STATES, sort="updated", limit=SCAN_LIMIT)
     tickets, _ = uow.tickets.find(query)
-    return [t for t in tickets if t.updated_at is not None and t.updated_at >= now - FINISHED_LOOKBACK]
+    return [t for t in tickets if t.source == LIVE_SOURCE and t.updated_at is not None
+            and t.updated_at >= now - FINISHED_LOOKBACK]  # fmt: skip
 
 
 def _open_tickets(uow: UnitOfWork, desk: Desk, viewer: str | None, group: str | None) -> list[Ticket]:
-    """Open tickets (of `group`), those `viewer` may see when given (confidential categories hidden)."""
+    """Open live tickets (of `group`), those `viewer` may see when given (confidential categories hidden)."""
     directory = desk.directory
     confidential = tuple(name for name, c in desk.config.categories.items() if c.confidential)
     query = TicketQuery(
@@ -315,7 +323,7 @@ def _open_tickets(uow: UnitOfWork, desk: Desk, viewer: str | None, group: str | 
         viewer_groups=tuple(directory.groups_of(viewer)) if viewer else (), confidential_categories=confidential,
     )  # fmt: skip
     tickets, _ = uow.tickets.find(query)
-    return tickets
+    return [t for t in tickets if t.source == LIVE_SOURCE]
 
 
 def _load(uow: UnitOfWork, ref: str) -> Ticket:
