@@ -63,8 +63,21 @@ class SweepReport:
     claimed: int = 0
 
 
+def lock_ticket(uow: EscalationUnitOfWork, ref: str) -> Ticket | None:
+    """Load a ticket to change it: lock its escalation row, then the ticket row, then read it fresh.
+
+    Always in this order (the sweep's: it claims escalation rows first), so two transactions never
+    wait for each other in a circle on PostgreSQL.
+    """
+    found = uow.tickets.get(ref)
+    if found is None or found.id is None:
+        return None
+    uow.escalations.get(found.id, for_update=True)
+    return uow.tickets.get(found.ref, for_update=True)
+
+
 def _ticket(uow: EscalationUnitOfWork, ref: str) -> Ticket:
-    ticket = uow.tickets.get(ref)
+    ticket = lock_ticket(uow, ref)
     if ticket is None or ticket.id is None:
         raise NotFound(f"There is no ticket {ref}.", hint="Check the reference, e.g. INC-12.")
     return ticket
@@ -175,7 +188,7 @@ def sweep(*, uow: EscalationUnitOfWork, desk: Desk, now: datetime, limit: int = 
         claimed = uow.escalations.claim_due(now, limit=limit, claimer=uuid4().hex)
         report.claimed = len(claimed)
         for record in claimed:
-            ticket = uow.tickets.get(record.ticket_ref)
+            ticket = uow.tickets.get(record.ticket_ref, for_update=True)  # its escalation row is ours already
             if ticket is None:
                 continue
             _run_due(uow, desk, ticket, record, now, sla_due, report)
@@ -249,7 +262,7 @@ def start_due(*, uow: EscalationUnitOfWork, desk: Desk, since: datetime, now: da
         refs = tickets if tickets is not None else uow.escalations.changed_tickets(
             ensure_utc(since), now, tuple(t.value for t in (*_STARTERS, *_STOPPERS)))
         for ref in refs:
-            ticket = uow.tickets.get(ref)
+            ticket = lock_ticket(uow, ref)
             if ticket is None or ticket.id is None:
                 continue
             if not ticket.is_open:

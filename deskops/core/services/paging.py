@@ -117,6 +117,9 @@ def acknowledge(*, uow: EscalationUnitOfWork, desk: Desk, actor: str, ref: str, 
         if ticket is None or ticket.id is None:
             raise NotFound(f"There is no ticket {ref}.", hint="Check the reference, e.g. INC-12.")
         ended = uow.escalations.end(ticket.id, EscalationStatus.ACKNOWLEDGED, by=actor, at=now)
+        # read the ticket again now that its escalation row is ours: a sweep may have just added events
+        ticket = uow.tickets.get(ticket.ref, for_update=True) or ticket
+        assert ticket.id is not None
         if ended is None:
             record = uow.escalations.get(ticket.id)
             if record is None:
