@@ -271,3 +271,18 @@ def test_sla_threshold_steps_follow_the_ticket_clock_through_a_pause(engine: Eng
     escalated = events(engine, EventType.TICKET_ESCALATED)
     assert [(e.payload["level"], e.payload["group"]) for e in escalated] == [
         ("hierarchical", None), ("functional", "infrastructure")]
+
+
+def test_next_level_from_the_top_level_moves_nothing_and_says_why(engine: Engine) -> None:  # noqa: F811
+    config = dict(DESK_CONFIG)
+    config["escalation"] = {"policies": {"up": {"steps": [{"after": "0m", "reassign": "next-level"}]}}}
+    desk = Desk.from_config(DeskConfig.model_validate(config))
+    ref = services.open_ticket(uow=uow(engine), desk=desk, actor="alice", title="SAN degraded", now=T0,
+                               urgency="medium", impact="medium", group="infrastructure").ticket.ref
+    start_escalation(uow=uow(engine), desk=desk, ref=ref, now=T0)
+    comments = events(engine, EventType.COMMENT_ADDED)
+    assert len(comments) == 1 and "no group above infrastructure" in comments[0].payload["text"]
+    assert comments[0].payload["visibility"] == "internal"
+    assert events(engine, EventType.TICKET_ESCALATED) == []
+    with pytest.raises(InvalidInput, match="no group to escalate"):
+        escalate(uow=uow(engine), desk=desk, actor="erin", ref=ref, now=T0 + timedelta(minutes=1))

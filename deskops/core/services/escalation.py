@@ -39,7 +39,7 @@ from deskops.core.services.paging import (
     page_message,
     resolve_target,
 )
-from deskops.core.tickets import Ticket
+from deskops.core.tickets import CommentVisibility, Ticket
 
 SlaDue = Callable[[Ticket, list[RecordedEvent], datetime], Mapping[SlaKey, datetime]]
 """Given a ticket, its log and `now`: the instant each SLA threshold is (or was) reached, where known."""
@@ -107,9 +107,10 @@ def _fire(uow: EscalationUnitOfWork, desk: Desk, ticket: Ticket, record: Escalat
     if step.action == "reassign":
         group = _next_level_group(desk, ticket.group) if step.reassign == NEXT_LEVEL else step.reassign
         if group is None or group == ticket.group:
-            ticket.record(EventType.PAGE_SENT, SYSTEM_ACTOR, now, step=due.key, cycle=due.cycle,
-                         target=f"reassign to {step.reassign}", recipients=[],
-                         reason=f"{reason}; no group above {ticket.group or 'the 1st level'} to move it to")
+            # nothing to move: say so in the history, for whoever wonders why the step did nothing
+            ticket.add_comment(visibility=CommentVisibility.INTERNAL, actor=SYSTEM_ACTOR, at=now,
+                               text=f"Escalation step {due.key} ({reason}) found no group above "
+                                    f"{ticket.group or 'the 1st level'} to move the ticket to.")
             return ()
         ticket.escalate(level="functional", group=group, notified=(f"group:{group}",), reason=reason,
                         actor=SYSTEM_ACTOR, at=now)
@@ -118,25 +119,23 @@ def _fire(uow: EscalationUnitOfWork, desk: Desk, ticket: Ticket, record: Escalat
     people = tuple(resolve_target(target, desk=desk, ticket=ticket, at=now))
     if step.action == "notify":
         ticket.escalate(level="hierarchical", notified=people, reason=reason, actor=SYSTEM_ACTOR, at=now)
+        text = f"{ticket.ref} ({ticket.priority or 'no priority'}) needs attention: {reason}. “{ticket.title}”"
         for person in people:
             uow.escalations.queue(page_message(ticket, person=person, generation=record.generation, step=due.key,
-                                               kind=NOTIFY_KIND, now=now,
-                                        text=f"{ticket.ref} ({ticket.priority or 'no priority'}) needs attention: "
-                                             f"{reason}. “{ticket.title}”"))
+                                               kind=NOTIFY_KIND, now=now, text=text))
         return people
     fallback = owning_group(desk, ticket)
     recipients = people or ((f"group:{fallback}",) if fallback else ())
     ticket.record(EventType.PAGE_SENT, SYSTEM_ACTOR, now, step=due.key, cycle=due.cycle,
-                 target=target.describe(), recipients=list(recipients),
-                 reason=reason if people else f"{reason}; nobody on call, so the group's queue is paged")
+                  target=target.describe(), recipients=list(recipients),
+                  reason=reason if people else f"{reason}; nobody on call, so the group's queue is paged")
+    text = (f"PAGE {ticket.ref} ({ticket.priority or 'no priority'}): “{ticket.title}” — /page ack {ticket.ref} "
+            f"to take it, /ticket escalate {ticket.ref} to pass it on.")
     for person in recipients:
         uow.escalations.add_page(ticket_id=ticket.id, generation=record.generation, step=due.key,
                                  recipient=person, at=now)
         uow.escalations.queue(page_message(ticket, person=person, generation=record.generation, step=due.key,
-                                           now=now, kind=PAGE_KIND,
-                                    text=f"PAGE {ticket.ref} ({ticket.priority or 'no priority'}): “{ticket.title}” "
-                                         f"— /page ack {ticket.ref} to take it, /ticket escalate {ticket.ref} "
-                                         f"to pass it on."))
+                                           now=now, kind=PAGE_KIND, text=text))
     return recipients
 
 
@@ -204,7 +203,7 @@ def _begin(uow: EscalationUnitOfWork, desk: Desk, ticket: Ticket, *, name: str, 
     snapshot = PolicySnapshot.take(name, desk.config.escalation.policies[name], at=now, major=major)
     record = uow.escalations.start(ticket.id, snapshot, EscalationState(), now)
     ticket.record(EventType.ESCALATION_STARTED, actor, now, policy=name, major=major,
-                 steps=len(snapshot.steps), reason=reason)
+                  steps=len(snapshot.steps), reason=reason)
     return record
 
 

@@ -130,8 +130,8 @@ def acknowledge(*, uow: EscalationUnitOfWork, desk: Desk, actor: str, ref: str, 
         pages = uow.escalations.pages(ticket.id, ended.generation)
         mine = [p for p in pages if p.recipient == actor]
         ticket.record(EventType.PAGE_ACKNOWLEDGED, actor, now,
-                     step=mine[-1].step if mine else None,
-                     page_sent_at=mine[-1].sent_at.isoformat() if mine else None)
+                      step=mine[-1].step if mine else None,
+                      page_sent_at=mine[-1].sent_at.isoformat() if mine else None)
         ticket.record(EventType.ESCALATION_STOPPED, actor, now, reason="acknowledged", by=actor)
         uow.tickets.save(ticket)
         name = desk.directory.display_name(actor)
