@@ -310,3 +310,22 @@ def test_in_a_forum_channel_each_ticket_is_a_post_whose_first_message_is_the_car
 
     run(scenario)
     assert desk.tickets["INC-1"].assignee == "alice"
+
+
+def test_when_the_desk_is_busy_new_interactions_are_deferred_at_once(tmp_path: Path) -> None:
+    desk = TinyDesk(slow_seconds=1.2)
+
+    async def scenario() -> None:
+        async with running_bot(desk, tmp_path / "d.db") as world:
+            sent = [await world.fake.slash_command(world.users["nelly"], world.help_channel["id"], "ticket",
+                                                   [{"name": "slow", "type": 1}]) for _ in range(4)]
+            calls = [await world.fake.wait_for_call("POST", rf"/interactions/{i.id}/") for i in sent]
+            # The desk runs one at a time; those that arrived with two already in hand were deferred at once
+            # (the first may finish in time or be deferred after 1.5 s, depending on the machine).
+            waits = sorted(c.at - i.sent_at for c, i in zip(calls, sent, strict=True) if c.body["type"] == 5)
+            assert len(waits) >= 2 and waits[1] < 1.0, f"deferred after {waits}"
+            await world.fake.wait_for_call("POST", rf"/webhooks/{world.fake.application_id}/", count=len(waits),
+                                           timeout=15)
+
+    run(scenario)
+    assert desk.count("ticket.slow") == 4

@@ -40,7 +40,11 @@ SHOW_COMMAND = "ticket.show"
 LIST_COMMAND = "ticket.list"
 COMMENT_COMMAND = "ticket.comment"
 THREAD_NAME_LIMIT = 100
-DESK_THREADS = 8
+DESK_THREADS = 1
+"""Desk commands run one at a time anyway (the runtime's lock); one thread keeps the event loop's share of the GIL."""
+AUTOCOMPLETE_SECONDS = 2.0
+BUSY_COMMANDS = 2
+"""With this many interactions already being worked on, a new one is deferred at once."""
 THREAD_ARCHIVE_MINUTES: Literal[10080] = 10080
 """A quiet ticket thread leaves the channel list after a week (a new message brings it back)."""
 
@@ -78,9 +82,10 @@ class DeskBot(discord.Client):
         self.threads = TicketThreads(engine)
         self._engine = engine
         self.synced_commands: list[str] = []
-        # The desk's work gets its own threads: a command waiting for the runtime's lock must never hold
+        # The desk's work gets its own thread: a command waiting for the runtime's lock must never hold
         # up the default executor, which the outbox deliverer and the intent log need meanwhile.
         self._desk_pool = ThreadPoolExecutor(max_workers=DESK_THREADS, thread_name_prefix="deskops-discord")
+        self._in_flight = 0
 
     async def run_desk(self, command: Command) -> Reply:
         """Run a command on the desk in one of the bot's desk threads."""
@@ -168,8 +173,12 @@ class DeskBot(discord.Client):
         """Suggestions while typing: ticket numbers, people, groups, categories and other desk values."""
         needle = current.strip().lower()
         if param.kind == "ref":
-            refs = await asyncio.get_running_loop().run_in_executor(self._desk_pool, self._ticket_suggestions,
-                                                                   interaction.user)
+            try:  # suggestions cannot be deferred: better none than Discord's "loading options failed"
+                refs = await asyncio.wait_for(asyncio.to_thread(self._ticket_suggestions, interaction.user),
+                                              AUTOCOMPLETE_SECONDS)
+            except TimeoutError:
+                log.warning("Discord: ticket suggestions took longer than %.1fs; none offered", AUTOCOMPLETE_SECONDS)
+                refs = []
             return [app_commands.Choice(name=clip(label, 100), value=ref) for ref, label in refs
                     if needle in label.lower()][:25]
         if isinstance(param.choices, tuple):
@@ -231,8 +240,12 @@ class DeskBot(discord.Client):
         """Run `command` once for `key` and answer the interaction (deferring when the desk is slow)."""
         # The claim is part of the timed work: under load the database may make it wait, and Discord's
         # 3 seconds count from the interaction's arrival, not from when the claim got through.
+        # When the desk is already busy, a new command will queue: defer at once rather than gamble.
+        wait = 0.0 if self._in_flight >= BUSY_COMMANDS else self.settings.defer_after
+        self._in_flight += 1
         work = asyncio.ensure_future(self._run(command, key))
-        done, _ = await asyncio.wait({work}, timeout=self.settings.defer_after)
+        work.add_done_callback(self._one_less_in_flight)
+        done, _ = await asyncio.wait({work}, timeout=wait)
         if not done and not interaction.response.is_done():
             if in_place is not None:
                 await interaction.response.defer()  # DEFERRED_UPDATE_MESSAGE: we edit the message later
@@ -262,6 +275,9 @@ class DeskBot(discord.Client):
                 await interaction.edit_original_response(content=rendered.content, embed=rendered.embed)
             except discord.HTTPException as exc:
                 log.warning("Discord: could not add the thread link to the answer: %s", exc)
+
+    def _one_less_in_flight(self, _work: object) -> None:
+        self._in_flight -= 1
 
     async def _run(self, command: Command, key: str) -> Reply | None:
         """Claim the intent and do the desk's work (None for a repeat); the answer is stored for repeats."""
