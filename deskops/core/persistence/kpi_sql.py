@@ -1,16 +1,15 @@
-"""The report's totals computed in the database: counts per (priority, group) cell, and only the samples.
+"""The report's totals from one pass over the tickets, measured by the database.
 
-`load_ticket_facts` + `build_report` read every ticket into Python; at a million tickets that costs
-tens of seconds. Here the database counts what is counted (GROUP BY over flags) and returns just
-the numbers whose quantiles are needed (hours to resolve and acknowledge, backlog ages), already
-as numbers. The result feeds `report_from_cells`, the same assembly `build_report` uses, and a
+`load_ticket_facts` + `build_report` build a TicketFacts (with parsed datetimes) per ticket. Here
+the database measures each ticket for the period in one scan (flags for opened / open at the end /
+not acknowledged, hours to acknowledge and resolve, backlog age) and Python only counts, with
+`SliceTotals.add_measured`, which `build_report` uses too. The result feeds `report_from_cells`, and a
 test holds both paths to the same report.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -79,85 +78,63 @@ def aggregate_cells(
     not_acknowledged = _T.c.acknowledged_at.is_(None)
     if period.end is not None:
         not_acknowledged = or_(not_acknowledged, _T.c.acknowledged_at >= period.end)
-    levels = sorted(options.first_level_groups or ())
-    first_level = _T.c.group_name.in_(levels) if levels else literal(False)
-    clean = and_(_T.c.reassignment_count == 0, _T.c.escalation_count == 0, _T.c.reopen_count == 0)
-    counts = select(
+    levels = options.first_level_groups or frozenset()
+    ack_in = _in_period(_T.c.acknowledged_at, period)
+    as_of = period.end or options.as_of
+    age: ColumnElement[Any] = literal(None)
+    if as_of is not None:
+        age = case((open_at_end, _seconds_between(engine, literal(as_of, UTCDateTime()), _T.c.opened_at) / 86400.0))
+    # One pass over the tickets: the database measures each ticket for the period, Python counts.
+    query = select(
         _T.c.priority,
         _T.c.group_name,
-        func.sum(_flag(opened_in)),
-        func.sum(case((opened_in, _T.c.reassignment_count), else_=0)),
-        func.sum(_flag(and_(opened_in, _T.c.reassignment_count >= 1))),
-        func.sum(_flag(and_(opened_in, _T.c.reassignment_count >= 3))),
-        func.sum(_flag(and_(opened_in, _T.c.reopen_count > 0))),
-        func.sum(_flag(and_(opened_in, _T.c.escalation_count > 0))),
-        func.sum(_flag(and_(opened_in, not_acknowledged))),
-        func.sum(_flag(open_at_end)),
-        func.sum(_flag(and_(resolved_in, _T.c.reopen_count > 0))),
-        func.sum(_flag(and_(resolved_in, first_level))),
-        func.sum(_flag(and_(resolved_in, first_level, clean))),
-    ).where(where).group_by(_T.c.priority, _T.c.group_name)
-    gross = _seconds_between(engine, _T.c.resolved_at, _T.c.opened_at) / 3600.0
-    resolved = select(_T.c.priority, _T.c.group_name, gross, _T.c.pending_seconds).where(where, resolved_in)
-    ack = _seconds_between(engine, _T.c.acknowledged_at, _T.c.opened_at) / 3600.0
-    acknowledged = select(_T.c.priority, _T.c.group_name, ack).where(where, _in_period(_T.c.acknowledged_at, period))
-    as_of = period.end or options.as_of
+        _T.c.assignee,
+        _T.c.channel,
+        _T.c.category,
+        _flag(opened_in),
+        _flag(not_acknowledged),
+        case((ack_in, _seconds_between(engine, _T.c.acknowledged_at, _T.c.opened_at) / 3600.0)),
+        case((resolved_in, _seconds_between(engine, _T.c.resolved_at, _T.c.opened_at) / 3600.0)),
+        _T.c.pending_seconds,
+        _flag(open_at_end),
+        age,
+        _T.c.reassignment_count,
+        _T.c.reopen_count,
+        _T.c.escalation_count,
+    ).where(where)
     cells: Cells = {}
-
-    def cell(row: Sequence[Any]) -> SliceTotals:
-        key = (row[0] or NO_VALUE, row[1] or NO_VALUE)
-        found = cells.get(key)
-        if found is None:
-            found = cells[key] = SliceTotals()
-        return found
-
+    channels: Counter[str] = Counter()
+    categories: Counter[str] = Counter()
+    workload: dict[str, list[int]] = {}
+    older_than = options.older_than_days
     with engine.connect() as conn:
-        for row in conn.execute(counts).all():
-            totals = cell(row)
-            (totals.opened, totals.reassignments, totals.reassigned, totals.reassigned_3plus, totals.reopened_opened,
-             totals.escalated, totals.unacknowledged, totals.backlog, totals.reopened_resolved, totals.flr,
-             totals.fcr) = (int(value or 0) for value in row[2:])
-        for row in conn.execute(resolved).all():
-            totals = cell(row)
-            hours = float(row[2])
-            totals.gross.append(hours)
-            totals.net.append(max(0.0, hours - (row[3] or 0.0) / 3600))
-        for row in conn.execute(acknowledged).all():
-            cell(row).ack.append(float(row[2]))
-        if as_of is not None:
-            _backlog_ages(engine, conn, where, open_at_end, as_of, options, cell)
-        channels = _opened_by(conn, _T.c.channel, where, opened_in)
-        categories = _opened_by(conn, _T.c.category, where, opened_in)
-        load = select(_T.c.assignee, func.sum(_flag(resolved_in)), func.sum(_flag(open_at_end))).where(
-            where, or_(resolved_in, open_at_end)
-        ).group_by(_T.c.assignee)
-        workload = {(name or NO_VALUE): (int(done), int(left)) for name, done, left in conn.execute(load).all()}
-    if not options.first_level_groups:
-        for totals in cells.values():
-            totals.flr = totals.fcr = 0
+        rows = conn.execute(query).all()
+    for (priority_, group_, assignee, channel, category_, opened, unacknowledged, ack_hours, gross_hours, pending,
+         open_at_end_, age_days, hops, reopens, escalations) in rows:
+        key = (priority_ or NO_VALUE, group_ or NO_VALUE)
+        totals = cells.get(key)
+        if totals is None:
+            totals = cells[key] = SliceTotals()
+        totals.add_measured(
+            opened == 1, unacknowledged == 1, ack_hours, gross_hours, pending or 0.0, open_at_end_ == 1, age_days,
+            hops or 0, reopens or 0, escalations or 0, group_ in levels, older_than,
+        )  # fmt: skip
+        if opened:
+            channels[channel or NO_VALUE] += 1
+            categories[category_ or NO_VALUE] += 1
+        if gross_hours is not None or open_at_end_:
+            load = workload.get(assignee or NO_VALUE)
+            if load is None:
+                load = workload[assignee or NO_VALUE] = [0, 0]
+            load[0] += gross_hours is not None
+            load[1] += open_at_end_ == 1
     for totals in cells.values():
         # Sorted cells make the merged slices cheap to sort again (Timsort merges sorted runs).
         totals.gross.sort()
         totals.net.sort()
         totals.ack.sort()
         totals.backlog_ages.sort()
-    return cells, channels, categories, workload
-
-
-def _backlog_ages(engine: Engine, conn: Any, where: Any, open_at_end: Any, as_of: datetime,
-                  options: ReportOptions, cell: Any) -> None:
-    instant = literal(as_of, UTCDateTime())
-    age = _seconds_between(engine, instant, _T.c.opened_at) / 86400.0
-    for row in conn.execute(select(_T.c.priority, _T.c.group_name, age).where(where, open_at_end)).all():
-        totals = cell(row)
-        days = float(row[2])
-        totals.backlog_ages.append(days)
-        totals.older += days > options.older_than_days
-
-
-def _opened_by(conn: Any, column: Any, where: Any, opened_in: Any) -> Counter[str]:
-    query = select(column, func.count()).where(where, opened_in).group_by(column)
-    return Counter({(name or NO_VALUE): int(count) for name, count in conn.execute(query)})
+    return cells, channels, categories, {name: (done, left) for name, (done, left) in workload.items()}
 
 
 def opened_span(engine: Engine) -> tuple[datetime | None, datetime | None]:
