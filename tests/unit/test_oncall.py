@@ -246,3 +246,16 @@ def test_cli_export_writes_a_parseable_calendar(desk_file: Path, tmp_path: Path)
     # aware datetimes in the same zone subtract as wall-clock times in Python: compare in UTC
     durations = [e["DTEND"].dt.astimezone(UTC) - e["DTSTART"].dt.astimezone(UTC) for e in events]
     assert durations[0] == timedelta(hours=169)  # the shift across the fall-back weekend
+
+
+def test_weekly_window_overnight_belongs_to_its_start_day_and_next_open_skips_closed_days() -> None:
+    from deskops.core.escalation.windows import WeeklyWindow
+
+    nights = WeeklyWindow.from_hours("Europe/Zurich", {"fri": ("22:00-06:00",)})
+    assert nights.contains(local(ZURICH, 2026, 3, 28, 1, 0))  # Saturday 01:00 is Friday night's window
+    assert not nights.contains(local(ZURICH, 2026, 3, 28, 22, 30))  # Saturday night is not
+    # the next opening after Saturday morning is the following Friday 22:00, in summer time by then
+    assert nights.next_open(local(ZURICH, 2026, 3, 28, 6, 0)) == datetime(2026, 4, 3, 20, 0, tzinfo=UTC)
+    assert nights.next_open(local(ZURICH, 2026, 3, 27, 23, 0)) == local(ZURICH, 2026, 3, 27, 23, 0)
+    edges = nights.edges(local(ZURICH, 2026, 3, 27, 0, 0), local(ZURICH, 2026, 3, 29, 0, 0))
+    assert sorted(edges) == [local(ZURICH, 2026, 3, 27, 22, 0), local(ZURICH, 2026, 3, 28, 6, 0)]
