@@ -6,6 +6,7 @@ schema, dropped afterwards, so tests never see each other's rows.
 
 from __future__ import annotations
 
+import multiprocessing
 import threading
 import uuid
 from collections.abc import Iterator
@@ -348,3 +349,42 @@ def test_concurrent_writers_to_one_ticket_all_land_in_order(engine: Engine) -> N
     for author in ("alice", "bob", "carol", "erin"):  # each writer's comments in the order written
         mine = [e.payload["text"] for e in history if e.actor == author and e.type == EventType.COMMENT_ADDED]
         assert mine == [f"{author} {n}" for n in range(5)]
+
+
+def _migrate(url: str, search_path: str | None) -> None:
+    """Child process: bring the schema up to date, as every `deskops` process does at start-up."""
+    args = {"connect_args": {"options": f"-csearch_path={search_path}"}} if search_path else {}
+    engine = make_engine(url, **args)
+    ensure_schema(engine)
+    engine.dispose()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("store", ["sqlite", "postgresql"])
+def test_processes_starting_together_migrate_once(store: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    search_path = None
+    if store == "sqlite":
+        url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+        search_path = f"t_{uuid.uuid4().hex[:12]}"
+        with make_engine(url).begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{search_path}"'))
+    context = multiprocessing.get_context("spawn")
+    children = [context.Process(target=_migrate, args=(url, search_path)) for _ in range(3)]
+    for child in children:
+        child.start()
+    for child in children:
+        child.join(timeout=120)
+    try:
+        assert [child.exitcode for child in children] == [0, 0, 0]
+        args = {"connect_args": {"options": f"-csearch_path={search_path}"}} if search_path else {}
+        engine = make_engine(url, **args)
+        with engine.connect() as conn:
+            versions = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+        engine.dispose()
+        assert len(versions) == 1
+    finally:
+        if search_path:
+            with make_engine(url).begin() as conn:
+                conn.execute(text(f'DROP SCHEMA "{search_path}" CASCADE'))

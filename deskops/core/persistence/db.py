@@ -62,9 +62,13 @@ def ensure_schema(engine: Engine) -> None:
     to come keeps working; every table should get its migration.
     """
     with engine.begin() as connection:
+        # One process migrates at a time; the others wait here, then find nothing left to do.
         if connection.dialect.name == "postgresql":
-            # One instance migrates at a time; the others wait here, then find nothing to do.
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
+        elif connection.dialect.name == "sqlite":
+            # The driver has not begun a transaction yet (it does so before the first write):
+            # begin one that holds the write lock now, before anything is read.
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
         config = alembic_config()
         config.attributes["connection"] = connection
         existing = set(inspect(connection).get_table_names())
