@@ -27,6 +27,10 @@ importers write the same events as the chat commands):
 | PageAcknowledged | step, page_sent_at (the ack itself is the event's actor and time) |
 | EscalationStopped | reason ("acknowledged" / "resolved" / "exhausted" / "stopped"), by |
 | MajorIncidentDeclared | reason, policy |
+| RequestSubmitted | request_type, form (name → value), sla_from, task_order, approvals (steps: name, rule, |
+|  | approvers), tasks (title, group) — a snapshot of the catalog entry (deskops/core/requests.py) |
+| ApprovalDecided | step, decision ("approved" / "rejected"), reason |
+| RequestTaskDone | task (index from 1), title, note |
 
 Every event that changes the state carries `from_state` and `to_state` (Resolved/Reopened/
 Closed/Cancelled imply their `to_state`), so a ticket's state timeline is a fold over its log.
@@ -65,6 +69,9 @@ class EventType(StrEnum):
     PAGE_ACKNOWLEDGED = "PageAcknowledged"
     ESCALATION_STOPPED = "EscalationStopped"
     MAJOR_INCIDENT_DECLARED = "MajorIncidentDeclared"
+    REQUEST_SUBMITTED = "RequestSubmitted"
+    APPROVAL_DECIDED = "ApprovalDecided"
+    REQUEST_TASK_DONE = "RequestTaskDone"
 
 
 class DomainEvent(BaseModel):

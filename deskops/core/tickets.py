@@ -50,6 +50,7 @@ class PendingReason(StrEnum):
     CHANGE = "change"
     PROBLEM = "problem"
     OTHER = "other"
+    APPROVAL = "approval"  # a service request waiting for its approvers (deskops/core/requests.py)
 
 
 class CommentVisibility(StrEnum):

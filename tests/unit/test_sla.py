@@ -261,8 +261,9 @@ def test_first_matching_agreement_of_each_kind_applies() -> None:
 
 
 def test_default_pause_rules_per_kind() -> None:
-    assert agreement().pause_states() == ("pending:customer",)
-    assert agreement(kind="ola").pause_states() == ("pending:customer", "pending:supplier")
+    # pending:approval: a service request waiting for its approvers (its clocks start at approval)
+    assert agreement().pause_states() == ("pending:customer", "pending:approval")
+    assert agreement(kind="ola").pause_states() == ("pending:customer", "pending:supplier", "pending:approval")
     assert agreement(kind="uc").run_states() == ("pending:supplier",)
     assert agreement(pauses=["pending"]).pause_states() == ("pending",)
 

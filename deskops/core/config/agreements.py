@@ -30,7 +30,7 @@ from pydantic import Field, field_validator, model_validator
 from deskops.core.config.base import Duration, StrictModel
 
 STATES = ("new", "assigned", "in_progress", "pending", "resolved", "closed", "cancelled")
-PENDING_REASONS = ("customer", "supplier", "change", "problem", "other")
+PENDING_REASONS = ("customer", "supplier", "change", "problem", "other", "approval")
 
 
 class AgreementKind(StrEnum):
@@ -50,8 +50,9 @@ class ClockName(StrEnum):
 
 
 DEFAULT_PAUSES: dict[AgreementKind, tuple[str, ...]] = {
-    AgreementKind.SLA: ("pending:customer",),
-    AgreementKind.OLA: ("pending:customer", "pending:supplier"),
+    # pending:approval is a service request waiting for its approvers: its clocks start at approval.
+    AgreementKind.SLA: ("pending:customer", "pending:approval"),
+    AgreementKind.OLA: ("pending:customer", "pending:supplier", "pending:approval"),
     AgreementKind.UC: (),
 }
 DEFAULT_RUNS_ONLY_IN: dict[AgreementKind, tuple[str, ...]] = {AgreementKind.UC: ("pending:supplier",)}

@@ -13,6 +13,7 @@ from pydantic import AfterValidator, model_validator
 from deskops.core.config.agreements import AgreementConfig, agreement_reference_problems
 from deskops.core.config.base import StrictModel
 from deskops.core.config.calendars import CalendarConfig, known_zone
+from deskops.core.config.catalog import RequestTypeConfig, catalog_reference_problems
 from deskops.core.config.escalation import EscalationConfig, escalation_reference_problems
 from deskops.core.config.oncall import ScheduleConfig, schedule_reference_problems
 from deskops.core.config.planning import PlanningConfig
@@ -40,6 +41,8 @@ class DeskConfig(StrictModel):
     people: dict[str, PersonConfig] = {}
     planning: PlanningConfig | None = None
     agreements: dict[str, AgreementConfig] = {}
+    catalog: dict[str, RequestTypeConfig] = {}
+    """Service requests people can order (`/request`); see deskops/core/config/catalog.py."""
 
     @model_validator(mode="after")
     def _agreement_references(self) -> Self:
@@ -73,6 +76,16 @@ class DeskConfig(StrictModel):
         problems = schedule_reference_problems(self.schedules, people=people) + escalation_reference_problems(
             self.escalation, schedules=set(self.schedules), groups=groups, people=people
         )
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    @model_validator(mode="after")
+    def _catalog_references(self) -> Self:
+        problems = catalog_reference_problems(
+            self.catalog, groups=self.groups, people=self.people, categories=self.categories,
+            agreements=self.agreements,
+        )  # fmt: skip
         if problems:
             raise ValueError("; ".join(problems))
         return self
