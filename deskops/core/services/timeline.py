@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from deskops.core.events import DomainEvent, EventType
 from deskops.core.services.context import Desk
 
+Summary = Callable[[dict[str, Any], Desk], str]
+"""Turns an event's payload into the words after the actor's name, e.g. `resolved it (fixed)`."""
+
+
+def register_summary(type: EventType, summary: Summary, *, by_the_clock: bool = False) -> None:
+    """Let another area word its own event types (`by_the_clock`: no actor name in front)."""
+    _WHAT[type] = summary
+    if by_the_clock:
+        _BY_THE_CLOCK.add(type)
+
 
 def describe(event: DomainEvent, desk: Desk) -> str:
     """Return what happened, e.g. `Alice Meier assigned it to Bob Keller (network)`."""
-    text = _WHAT.get(event.type, _unknown)(event.payload, desk)
+    text = _WHAT.get(event.type, _unknown(event.type))(event.payload, desk)
     if event.type in _BY_THE_CLOCK:
         return text
     return f"{desk.directory.display_name(event.actor)} {text}"
@@ -110,13 +122,21 @@ def _sla_breached(p: dict[str, Any], _desk: Desk) -> str:
     return f"SLA breach: the {p.get('clock')} target passed unmet (was due {_at(p.get('due'))})"
 
 
-def _unknown(p: dict[str, Any], _desk: Desk) -> str:
-    return "changed it" + (f" to {_state_name(p['to_state'])}" if p.get("to_state") else "")
+def _unknown(type: EventType) -> Summary:
+    """Word an event type nobody registered: `PageSent` → `recorded: page sent (reason)`."""
+    words = re.sub(r"(?<!^)(?=[A-Z])", " ", str(type)).lower()
+
+    def summary(p: dict[str, Any], _desk: Desk) -> str:
+        moved = f", now {_state_name(p['to_state'])}" if p.get("to_state") else ""
+        why = f": {p['reason']}" if p.get("reason") else ""
+        return f"recorded: {words}{moved}{why}"
+
+    return summary
 
 
-_BY_THE_CLOCK = {EventType.SLA_WARNING, EventType.SLA_BREACHED}
+_BY_THE_CLOCK: set[EventType] = {EventType.SLA_WARNING, EventType.SLA_BREACHED}
 
-_WHAT = {
+_WHAT: dict[EventType, Summary] = {
     EventType.TICKET_OPENED: _opened,
     EventType.PRIORITY_CHANGED: _priority,
     EventType.CATEGORY_CHANGED: _category,
