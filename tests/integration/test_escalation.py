@@ -286,3 +286,13 @@ def test_next_level_from_the_top_level_moves_nothing_and_says_why(engine: Engine
     assert events(engine, EventType.TICKET_ESCALATED) == []
     with pytest.raises(InvalidInput, match="no group to escalate"):
         escalate(uow=uow(engine), desk=desk, actor="erin", ref=ref, now=T0 + timedelta(minutes=1))
+
+
+def test_acknowledging_after_resolution_says_paging_had_ended(engine: Engine) -> None:  # noqa: F811
+    ref = open_ticket(engine)
+    start_escalation(uow=uow(engine), desk=DESK, ref=ref, now=T0)
+    services.resolve(uow=uow(engine), desk=DESK, actor="bob", ref=ref, resolution_code="fixed",
+                     now=T0 + timedelta(minutes=1))
+    sweep(uow=uow(engine), desk=DESK, now=T0 + timedelta(minutes=5))
+    late = acknowledge(uow=uow(engine), desk=DESK, actor="bob", ref=ref, now=T0 + timedelta(minutes=6))
+    assert (late.won, late.status, late.at) == (False, "resolved", T0 + timedelta(minutes=5))

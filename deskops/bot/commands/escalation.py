@@ -33,6 +33,8 @@ START_LOOKBACK = timedelta(days=1)
 """After a (re)start, tickets changed this far back are checked for an escalation to start."""
 SWEEP_BATCH = 100
 
+_ENDED = {"resolved": "the ticket was resolved", "exhausted": "every step has run", "stopped": "stopped by hand"}
+
 _watermarks: dict[int, datetime] = {}  # per desk context: the end of the last `start_due` window
 
 
@@ -143,11 +145,15 @@ def page_ack(ctx: CommandContext, command: Command) -> Reply:
     actor = command.actor.person
     result = acknowledge(uow=_uow(ctx), desk=ctx.desk, actor=actor, ref=command.args["ref"], now=ctx.now())
     data: dict[str, Any] = {"ticket": result.ticket, "acknowledged": result.won, "by": result.by,
-                            "at": result.at.isoformat() if result.at else None}
+                            "at": result.at.isoformat() if result.at else None, "status": result.status}
     if not result.won:
         who = ctx.desk.directory.display_name(result.by) if result.by else "someone"
-        return Reply(text=f"{result.ticket} was already taken: {who} acknowledged it at {when(result.at)}.",
-                     title="Already acknowledged", ticket_ref=result.ticket, data=data,
+        text = (f"{result.ticket} was already taken: {who} acknowledged it at {when(result.at)}."
+                if result.status == "acknowledged" else
+                f"Paging for {result.ticket} had already ended ({_ENDED.get(result.status, result.status)}) "
+                f"at {when(result.at)}; there is nothing left to stop.")
+        return Reply(text=text, title="Already acknowledged" if result.status == "acknowledged" else "Paging ended",
+                     ticket_ref=result.ticket, data=data,
                      actions=(Action("Show ticket", "ticket.show", {"ref": result.ticket}),))
     withdrawn = f" {result.withdrawn} page(s) not yet delivered were withdrawn." if result.withdrawn else ""
     return Reply(text=f"You acknowledged {result.ticket}: paging stopped, it is yours.{withdrawn}",

@@ -32,13 +32,17 @@ SYSTEM_ACTOR = "deskops"
 
 @dataclass(frozen=True)
 class AckResult:
-    """The outcome of an acknowledgement: `won` is False when someone else was first."""
+    """The outcome of an acknowledgement: `won` is False when someone else was first (or paging had ended).
+
+    `status` is how the escalation ended: acknowledged (by `by`, at `at`), resolved, exhausted or stopped.
+    """
 
     ticket: str
     won: bool
     by: str | None
     at: datetime | None
     withdrawn: int = 0
+    status: str = "acknowledged"
 
 
 def record_event(ticket: Ticket, type: EventType, actor: str, at: datetime, **payload: Any) -> None:
@@ -125,7 +129,7 @@ def acknowledge(*, uow: EscalationUnitOfWork, desk: Desk, actor: str, ref: str, 
             if record is None:
                 raise InvalidInput(f"{ticket.ref} has no escalation to acknowledge.",
                                    hint="Only paged tickets can be acknowledged; use /ticket start to take it.")
-            return AckResult(ticket.ref, False, record.ended_by, record.ended_at)
+            return AckResult(ticket.ref, False, record.ended_by, record.ended_at, status=str(record.state.status))
         withdrawn = uow.escalations.settle_pages(ticket.id, ended.generation, acknowledged_by=actor, at=now)
         pages = uow.escalations.pages(ticket.id, ended.generation)
         mine = [p for p in pages if p.recipient == actor]
