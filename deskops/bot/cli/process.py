@@ -201,3 +201,75 @@ def _period_json(period: Period) -> dict[str, str | None]:
         "from": period.start.isoformat() if period.start else None,
         "to": period.end.isoformat() if period.end else None,
     }
+
+
+@process_app.command("whatif")
+def whatif_command(
+    desk: Annotated[Path, typer.Option("--desk", help="The proposed desk file to replay the period against.")],
+    start: From = None,
+    end: To = None,
+    config: ConfigOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Replay the period's tickets against a proposed desk file and compare with what happened."""
+    from deskops.core.errors import InvalidInput
+    from deskops.core.process.whatif import Rules, what_if
+
+    period = _period(start, end)
+    current = _desk_config(config)
+    if current is None:
+        _usage_error("no current desk file found; pass --config FILE (or set DESKOPS_CONFIG)")
+    proposed = _desk_config(desk)
+    if proposed is None:
+        _usage_error(f"proposed desk file {desk} not found")
+    engine = _require_store()
+    as_of = _as_of(period)
+    try:
+        result = what_if(opened_logs(engine, period), current=Rules.from_config(current),
+                         proposed=Rules.from_config(proposed), as_of=as_of)  # fmt: skip
+    except InvalidInput as error:
+        _usage_error(f"{error.message} {error.hint}")
+    document = {"period": _period_json(period), "evaluated_at": as_of.isoformat(), "proposed_desk": str(desk),
+                **result.model_dump(mode="json")}  # fmt: skip
+    if as_json:
+        typer.echo(json.dumps(document, indent=2))
+    else:
+        _print_whatif(document)
+
+
+def _rate(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1%}"
+
+
+def _print_whatif(document: dict[str, Any]) -> None:
+    """Current and proposed side by side, then what moved."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    was, now = document["current"], document["proposed"]
+    table = Table("", "what happened (current desk)", f"proposed ({document['proposed_desk']})", "change",
+                  title=f"What-if over {was['tickets']:,} tickets")  # fmt: skip
+    for clock in sorted({*was["clocks"], *now["clocks"]}):
+        old, new = was["clocks"].get(clock, {}), now["clocks"].get(clock, {})
+        points = document["compliance_change_points"].get(clock)
+        table.add_row(
+            f"{clock} compliance",
+            f"{_rate(old.get('compliance'))} ({old.get('met', 0):,} met, {old.get('breached', 0):,} breached)",
+            f"{_rate(new.get('compliance'))} ({new.get('met', 0):,} met, {new.get('breached', 0):,} breached)",
+            "-" if points is None else f"{points:+.1f} pts",
+        )
+    for key, label in (("tickets_breached", "tickets with a breach"), ("escalation_steps", "escalation steps fired"),
+                       ("tickets_escalated", "tickets escalated")):  # fmt: skip
+        table.add_row(label, f"{was[key]:,}", f"{now[key]:,}", f"{now[key] - was[key]:+,}")
+    table.add_row("tickets per priority", _counts(was["by_priority"]), _counts(now["by_priority"]),
+                  f"{document['reprioritised']:,} moved")  # fmt: skip
+    console.print(table)
+    console.print(
+        f"{document['breached_to_met']:,} tickets would have gone from breached to met, "
+        f"{document['met_to_breached']:,} from met to breached. [dim]{document['definition']}[/]"
+    )
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return ", ".join(f"{name} {count:,}" for name, count in counts.items()) or "-"
