@@ -96,6 +96,8 @@ class RequestView:
     submitted_at: datetime
     approved_at: datetime | None = None
     rejected_reason: str | None = None
+    step_since: datetime | None = None
+    """When the current approval step began to wait (for reminders)."""
 
     @classmethod
     def from_events(cls, events: Iterable[DomainEvent]) -> RequestView | None:
@@ -110,6 +112,7 @@ class RequestView:
                     steps=[ApprovalStep(s["name"], s["rule"], list(s["approvers"])) for s in p["approvals"]],
                     tasks=[Task(i + 1, t["title"], t["group"]) for i, t in enumerate(p["tasks"])],
                 )  # fmt: skip
+                view.step_since = event.occurred_at
                 if not view.steps:
                     view.approved_at = event.occurred_at
             elif view is not None:
@@ -122,6 +125,8 @@ class RequestView:
             step = self.steps[int(p["step"])]
             if p["decision"] == "approved":
                 step.approved_by.append(event.actor)
+                if step.passed:
+                    self.step_since = event.occurred_at
                 if all(s.passed for s in self.steps):
                     self.approved_at = event.occurred_at
             else:

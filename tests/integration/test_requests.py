@@ -21,6 +21,7 @@ from deskops.core.services.requests import (
     awaiting_my_approval,
     complete_task,
     decide_request,
+    remind_approvers,
     show_request,
     submit_request,
 )
@@ -182,3 +183,11 @@ def test_the_log_alone_rebuilds_the_request(engine: Engine) -> None:  # noqa: F8
     shown = show_request(uow=uow, desk=DESK, actor="carol", ref=ref)
     assert shown.request.steps[0].approved_by == ["carol"]
     assert shown.request.current_step == 1
+
+
+def test_approvers_are_reminded_once_a_day(engine: Engine) -> None:  # noqa: F811
+    uow = SqlUnitOfWork(engine)
+    submit_request(uow=uow, desk=DESK, actor="dave", request_type="new-laptop", values=FORM, now=T0)
+    day = timedelta(hours=24)
+    told = [remind_approvers(uow=uow, desk=DESK, now=T0 + timedelta(hours=h), after=day) for h in (23, 25, 26, 49)]
+    assert told == [0, 1, 0, 1]  # carol, once on the first day over, once on the second

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from deskops.core import requests as rules
 from deskops.core.access import require_see
 from deskops.core.catalog import check_form, require_type, snapshot
 from deskops.core.clock import ensure_utc
+from deskops.core.durations import format_duration
 from deskops.core.errors import Conflict, Forbidden, InvalidInput
 from deskops.core.ports import OutboxMessage, TicketQuery, UnitOfWork
 from deskops.core.services._support import (
@@ -33,6 +34,8 @@ from deskops.core.tickets import OPEN_STATES, Ticket, TicketKind
 
 APPROVAL_KIND = "request.approval"
 """The outbox kind telling an approver a request waits for them."""
+APPROVED_KIND = "request.approved"
+"""The outbox kind telling the requester their request is approved."""
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,13 @@ def decide_request(
         if approve and after is not None and after != before:
             steps: list[dict[str, object]] = [{"name": s.name, "approvers": s.approvers} for s in view.steps]
             _tell_approvers(uow, ticket, steps, after, at)
+        elif approve and after is None:
+            # Rejections reach the requester as the cancellation (with the reason); approval needs its own word.
+            uow.outbox.add(OutboxMessage(
+                key=f"{ticket.id}:approved", kind=APPROVED_KIND, recipient=ticket.requester, ticket_id=ticket.id,
+                created_at=at, payload={"ticket": ticket.ref, "title": ticket.title,
+                                        "text": f"{ticket.ref} ({ticket.title}) is approved; {ticket.group} is on it."},
+            ))  # fmt: skip
 
     return _change_request(uow, desk, ref, change)
 
@@ -146,6 +156,32 @@ def awaiting_my_approval(*, uow: UnitOfWork, desk: Desk, actor: str, limit: int 
             if view is not None and step is not None and actor in view.steps[step].waiting_for:
                 found.append(RequestResult(ticket=to_view(ticket, desk), request=view, phase=view.phase(ticket.state)))
         return found
+
+
+def remind_approvers(*, uow: UnitOfWork, desk: Desk, now: datetime, after: timedelta) -> int:
+    """Remind the approvers of each step waiting `after` or longer, once per `after`; return how many were told."""
+    at = ensure_utc(now)
+    written = 0
+    with uow:
+        query = TicketQuery(kind=TicketKind.SERVICE_REQUEST, states=tuple(OPEN_STATES), sort="opened", limit=1000)
+        for ticket in uow.tickets.find(query)[0]:
+            view = _maybe_request(uow, ticket)
+            index = view.current_step if view is not None else None
+            if view is None or index is None or view.step_since is None or at - view.step_since < after:
+                continue
+            rounds = int((at - view.step_since) / after)
+            step = view.steps[index]
+            for person in step.waiting_for:
+                written += uow.outbox.add(OutboxMessage(
+                    key=f"{ticket.id}:approval-reminder:{index}:{person}:{rounds}", kind=APPROVAL_KIND,
+                    recipient=person, ticket_id=ticket.id, created_at=at,
+                    payload={"ticket": ticket.ref, "title": ticket.title, "step": step.name, "reminder": rounds,
+                             "text": f"Reminder: {ticket.ref} ({ticket.title}) has waited "
+                                     f"{format_duration(at - view.step_since)} for your approval ({step.name}): "
+                                     f"/request approve {ticket.ref} or /request reject {ticket.ref} --reason WHY"},
+                ))  # fmt: skip
+        uow.commit()
+    return written
 
 
 # ----- helpers ----------------------------------------------------------------------------------
