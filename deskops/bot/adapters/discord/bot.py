@@ -124,7 +124,7 @@ class DeskBot(discord.Client):
     # ---- who and where ---------------------------------------------------------------------
 
     def actor_for(self, user: discord.abc.User) -> Actor:
-        """The desk person behind a Discord user (unknown users get an id the desk will refuse politely)."""
+        """The desk person behind a Discord user (one the desk file does not list becomes `discord:<id>`)."""
         return self.people.actor(user.id, getattr(user, "display_name", None) or user.name)
 
     @staticmethod
