@@ -1,0 +1,1 @@
+"""The desk's people: role profiles, the skills matrix and its gaps, training needs from the event log."""
