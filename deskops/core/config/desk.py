@@ -15,11 +15,9 @@ from deskops.core.config.base import StrictModel
 from deskops.core.config.calendars import CalendarConfig, known_zone
 from deskops.core.config.catalog import RequestTypeConfig, catalog_reference_problems
 from deskops.core.config.escalation import EscalationConfig, escalation_reference_problems
-from deskops.core.config.interfaces import AlertsConfig, InterfaceConfig, interface_reference_problems
 from deskops.core.config.oncall import ScheduleConfig, schedule_reference_problems
 from deskops.core.config.people import PersonSkillsConfig, RoleProfileConfig, people_reference_problems
 from deskops.core.config.planning import PlanningConfig
-from deskops.core.config.process import ProcessConfig
 from deskops.core.config.tickets import (
     CategoryConfig,
     GroupConfig,
@@ -46,12 +44,6 @@ class DeskConfig(StrictModel):
     agreements: dict[str, AgreementConfig] = {}
     catalog: dict[str, RequestTypeConfig] = {}
     """Service requests people can order (`/request`); see deskops/core/config/catalog.py."""
-    interfaces: dict[str, InterfaceConfig] = {}
-    """Operations, security and suppliers tickets are handed to; see deskops/core/config/interfaces.py."""
-    alerts: AlertsConfig = AlertsConfig()
-    """Monitoring systems that may open incidents (POST /alerts/...)."""
-    process: ProcessConfig = ProcessConfig()
-    """Thresholds of the process signals (`deskops process findings`); see deskops/core/config/process.py."""
     people_profiles: dict[str, RoleProfileConfig] = {}
     """Role profiles (job descriptions with required skills); see deskops/core/config/people.py."""
     skills: dict[str, PersonSkillsConfig] = {}
@@ -73,6 +65,7 @@ class DeskConfig(StrictModel):
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
 
     @model_validator(mode="after")
     def _agreement_references(self) -> Self:
@@ -116,8 +109,6 @@ class DeskConfig(StrictModel):
             self.catalog, groups=self.groups, people=self.people, categories=self.categories,
             agreements=self.agreements,
         )  # fmt: skip
-        problems += interface_reference_problems(self.interfaces, self.alerts, agreements=self.agreements,
-                                                 groups=set(self.groups), categories=set(self.categories))  # fmt: skip
         if problems:
             raise ValueError("; ".join(problems))
         return self
