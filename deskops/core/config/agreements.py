@@ -14,9 +14,10 @@ agreements:
 ```
 
 Clock rules (see README "SLA clocks and business calendars"): resolved, closed and cancelled
-always stop the clocks; `pauses` defaults per kind — SLA: `pending:customer`; OLA:
-`pending:customer`, `pending:supplier` (the supplier's UC runs then); UC: its clocks run only
-while the ticket is `pending:supplier` (`runs_only_in` defaults to that, and `pauses` is unused).
+always stop the clocks; `pauses` defaults per kind — SLA: `pending:customer`, `pending:approval`
+(a service request's clocks start at approval); OLA: those and `pending:supplier` (the supplier's
+UC runs then); UC: its clocks run only while the ticket is `pending:supplier` (`runs_only_in`
+defaults to that, and `pauses` is unused).
 """
 
 from __future__ import annotations
