@@ -48,6 +48,14 @@ def test_open_work_comment_and_resolve_a_ticket_from_discord(tmp_path: Path) -> 
     async def scenario() -> None:
         async with running_bot(desk, db, fake=build_fake(PEOPLE)) as world:
             fake, users = world.fake, world.users
+            [synced] = fake.find_calls("PUT", r"/commands$")
+            top = {c["name"]: c for c in synced.body}
+            assert {"ticket", "help", "Create ticket from message"} <= set(top)
+            for name, command in top.items():  # Discord cannot run a group itself: no command is both
+                subs = [o["name"] for o in command.get("options", []) if o["type"] in (1, 2)]
+                assert len(subs) == len(set(subs)), name
+            if "request" in top:  # `/request` (the catalog) beside `/request open`: it becomes `/request list`
+                assert "list" in [o["name"] for o in top["request"]["options"]]
             options = [{"name": "title", "type": 3, "value": "VPN drops every hour"},
                        {"name": "urgency", "type": 3, "value": "high"},
                        {"name": "impact", "type": 3, "value": "medium"}]
@@ -81,8 +89,12 @@ def test_open_work_comment_and_resolve_a_ticket_from_discord(tmp_path: Path) -> 
 
             comment = await fake.post_message(users["alice"], thread["id"], "Restarted the VPN concentrator")
             await fake.wait_for(lambda: (comment["id"], "✅", fake.bot_user["id"]) in fake.reactions)
+            note = await fake.post_message(users["alice"], thread["id"], "internal: concentrator firmware is old")
+            await fake.wait_for(lambda: (note["id"], "✅", fake.bot_user["id"]) in fake.reactions)
             comments = _show(desk, ref, "dave").get("comments", [])
-            assert [c["text"] for c in comments] == ["Restarted the VPN concentrator"]
+            assert [c["text"] for c in comments] == ["Restarted the VPN concentrator"], "dave does not see the note"
+            notes = [c["text"] for c in _show(desk, ref, "alice").get("comments", [])]
+            assert notes == ["Restarted the VPN concentrator", "concentrator firmware is old"]
 
             resolve = await fake.click(users["alice"], card_id, _button(world, card_id, "Resolve"))
             form = await fake.wait_for_call("POST", rf"/interactions/{resolve.id}/")

@@ -43,6 +43,8 @@ THREAD_NAME_LIMIT = 100
 DESK_THREADS = 1
 """Desk commands run one at a time anyway (the runtime's lock); one thread keeps the event loop's share of the GIL."""
 AUTOCOMPLETE_SECONDS = 2.0
+INTERNAL_PREFIX = "internal:"
+"""A thread message starting with this becomes an internal note (the requester does not see it)."""
 BUSY_COMMANDS = 2
 """With this many interactions already being worked on, a new one is deferred at once."""
 THREAD_ARCHIVE_MINUTES: Literal[10080] = 10080
@@ -401,8 +403,11 @@ class DeskBot(discord.Client):
         link = await asyncio.to_thread(self.threads.by_thread, message.channel.id)
         if link is None:
             return
-        command = Command(name=COMMENT_COMMAND, actor=self.actor_for(message.author),
-                          args={"ref": link.ticket_ref, "text": message.content},
+        text = message.content.strip()
+        args: dict[str, Any] = {"ref": link.ticket_ref, "text": text}
+        if text.lower().startswith(INTERNAL_PREFIX):  # a note for the desk only, as in Slack threads
+            args.update(text=text[len(INTERNAL_PREFIX):].strip() or text, internal=True)
+        command = Command(name=COMMENT_COMMAND, actor=self.actor_for(message.author), args=args,
                           origin=self.origin_for(message.channel.id, thread=message.channel.id, message=message),
                           request_id=f"discord:message:{message.id}")
         reply = await self._once(f"message:{message.id}", command)

@@ -25,6 +25,7 @@ from deskops.bot.adapters.discord.endpoints import DiscordEndpoints
 from deskops.bot.adapters.discord.launch import DiscordHandle, run_bot
 from deskops.bot.adapters.discord.people import DiscordPeople
 from deskops.bot.adapters.discord.settings import DiscordSettings
+from deskops.bot.adapters.discord.slash import discord_words
 from deskops.bot.commands.parser import UsageError, parse
 
 T = TypeVar("T")
@@ -150,7 +151,8 @@ class DiscordSandbox:
             except UsageError as exc:
                 self.out(f"  (Discord would not send this) {exc}")
                 return
-            spec_words, args = list(parsed.spec.words), parsed.args
+            spec_words = list(discord_words(parsed.spec.words, [spec.words for spec in registry.specs()]))
+            args = parsed.args
         options = [{"name": k, "type": _OPTION_TYPES.get(type(v), 3), "value": v} for k, v in args.items()]
         for word in reversed(spec_words[1:]):
             options = [{"name": word, "type": 1, "options": options}]

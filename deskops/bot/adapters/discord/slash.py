@@ -60,7 +60,8 @@ def _params(spec: CommandSpec) -> list[Param]:
 
 
 def make_command(spec: CommandSpec, on_command: OnCommand, complete: Complete, *,
-                 parent: app_commands.Group | None = None) -> app_commands.Command[Any, ..., None]:
+                 parent: app_commands.Group | None = None, name: str | None = None
+                 ) -> app_commands.Command[Any, ..., None]:
     """One app command for `spec`: typed options, choices, autocomplete; running it calls `on_command`."""
     params = _params(spec)
     optional_form = spec.name in FORM_COMMANDS
@@ -97,8 +98,8 @@ def make_command(spec: CommandSpec, on_command: OnCommand, complete: Complete, *
     callback.__discord_app_commands_param_rename__ = renames  # type: ignore[attr-defined]
     callback.__discord_app_commands_param_choices__ = choices  # type: ignore[attr-defined]
     callback.__discord_app_commands_param_autocomplete__ = autocomplete  # type: ignore[attr-defined]
-    return app_commands.Command(name=spec.words[-1], description=_describe(spec.summary), callback=callback,
-                                parent=parent)
+    return app_commands.Command(name=name or spec.words[-1], description=_describe(spec.summary),
+                                callback=callback, parent=parent)
 
 
 def _completer(spec: CommandSpec, param: Param, complete: Complete) -> Any:
@@ -109,13 +110,23 @@ def _completer(spec: CommandSpec, param: Param, complete: Complete) -> Any:
     return suggest
 
 
+def discord_words(words: tuple[str, ...], all_words: list[tuple[str, ...]]) -> tuple[str, ...]:
+    """Where a command sits in Discord. Discord cannot run a group itself, so a command that is also a
+    group (`/request` beside `/request open`) becomes its sub-command `list` (or `overview` if taken)."""
+    if not any(len(other) > len(words) and other[: len(words)] == words for other in all_words):
+        return words
+    siblings = {other[len(words)] for other in all_words if len(other) > len(words) and other[: len(words)] == words}
+    return (*words, "list" if "list" not in siblings else "overview")
+
+
 def build_tree(tree: app_commands.CommandTree[Any], registry: CommandRegistry, on_command: OnCommand,
                complete: Complete) -> list[str]:
     """Add every registry command to `tree` (groups for multi-word names); return the names added."""
     groups: dict[tuple[str, ...], app_commands.Group] = {}
     added: list[str] = []
+    all_words = [spec.words for spec in registry.specs()]
     for spec in registry.specs():
-        words = spec.words
+        words = discord_words(spec.words, all_words)
         if not all(NAME_RE.match(w) for w in words) or len(words) > 3:
             log.warning("/%s cannot be a Discord command (names: 1-32 of a-z 0-9 - _, at most 3 words)",
                         " ".join(words))
@@ -135,7 +146,7 @@ def build_tree(tree: app_commands.CommandTree[Any], registry: CommandRegistry, o
         if parent is not None and len(parent.commands) >= SUBCOMMANDS_LIMIT:
             log.warning("/%s left out: Discord allows %d sub-commands per group", " ".join(words), SUBCOMMANDS_LIMIT)
             continue
-        command = make_command(spec, on_command, complete, parent=parent)
+        command = make_command(spec, on_command, complete, parent=parent, name=words[-1])
         if parent is None:
             tree.add_command(command)
         else:
