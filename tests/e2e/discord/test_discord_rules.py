@@ -13,6 +13,7 @@ from deskops.bot.adapters.discord import custom_ids
 from deskops.bot.adapters.discord.oncall_role import OnCallRole, on_call_now
 from deskops.bot.adapters.discord.render import DESCRIPTION_LIMIT, render
 from deskops.bot.adapters.discord.settings import DiscordSettings
+from deskops.bot.adapters.discord.slash import discord_words
 from deskops.bot.commands.model import Action, Field, Reply
 from deskops.bot.config_loader import load_config
 from tests.e2e.discord.harness import build_fake, run, running_bot
@@ -135,3 +136,11 @@ def test_an_unknown_on_call_schedule_is_named() -> None:
         on_call_now(config, datetime(2026, 12, 3, 12, tzinfo=UTC), ["night-shift"])
     people = on_call_now(config, datetime(2026, 12, 25, 12, tzinfo=UTC), ["network-oncall"])
     assert people == {"carol"}, "the holiday override in the example desk file"
+
+
+def test_a_command_that_is_also_a_group_gets_a_sub_command_name() -> None:
+    words = [("request",), ("request", "open"), ("ticket", "open"), ("help",)]
+    assert discord_words(("request",), words) == ("request", "list")
+    assert discord_words(("request",), [*words, ("request", "list")]) == ("request", "overview")
+    assert discord_words(("help",), words) == ("help",)
+    assert discord_words(("ticket", "open"), words) == ("ticket", "open")
