@@ -273,3 +273,58 @@ def _print_whatif(document: dict[str, Any]) -> None:
 
 def _counts(counts: dict[str, int]) -> str:
     return ", ".join(f"{name} {count:,}" for name, count in counts.items()) or "-"
+
+
+def gather_findings(engine: Engine, desk: Any, as_of: datetime) -> list[Any]:
+    """Load what the signals watch (traces, SLA clocks, daily arrivals) and run every rule as of `as_of`."""
+    from deskops.core.kpi.period import Period
+    from deskops.core.process.signals import Observed, daily_arrivals, findings, observation_start
+    from deskops.core.process.trace import trace_from_events
+    from deskops.core.sla.service import SlaEngine
+
+    config = desk.process if desk is not None else _default_process_config()
+    clocks = SlaEngine.from_config(desk) if desk is not None else None
+    start = observation_start(config, as_of)
+    observed = [
+        Observed(trace_from_events(log, as_of=as_of), tuple(clocks.clocks(log, as_of)) if clocks else ())
+        for log in opened_logs(engine, Period(start, as_of))
+    ]
+    arrivals = daily_arrivals((o.trace.opened_at for o in observed), start=start, end=as_of)
+    return findings(observed, arrivals, config, as_of)
+
+
+def _default_process_config() -> Any:
+    from deskops.core.config.process import ProcessConfig
+
+    return ProcessConfig()
+
+
+@process_app.command("findings")
+def findings_command(
+    at: Annotated[
+        str | None,
+        typer.Option("--at", help="Evaluate as of this day (UTC, the day included) or instant; default now."),
+    ] = None,
+    config: ConfigOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Findings that say where the process should change, with the figures behind each."""
+    from deskops.core.clock import SystemClock
+
+    as_of = _instant(at, "--at", end_of_day=True) if at else SystemClock().now()
+    desk = _desk_config(config)
+    engine = _require_store()
+    found = gather_findings(engine, desk, as_of)
+    weeks = desk.process.weeks if desk is not None else _default_process_config().weeks
+    if as_json:
+        document = {"as_of": as_of.isoformat(), "weeks": weeks, "findings": [f.model_dump(mode="json") for f in found]}
+        typer.echo(json.dumps(document, indent=2))
+        return
+    if not found:
+        typer.echo(
+            f"No findings over the {weeks} weeks to {as_of:%Y-%m-%d %H:%M} UTC: no signal crossed its threshold."
+        )
+        return
+    typer.echo(f"{len(found)} findings over the {weeks} weeks to {as_of:%Y-%m-%d %H:%M} UTC:")
+    for finding in found:
+        typer.echo(f"- [{finding.rule}] {finding.message}")
