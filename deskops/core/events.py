@@ -31,6 +31,9 @@ importers write the same events as the chat commands):
 |  | approvers), tasks (title, group) — a snapshot of the catalog entry (deskops/core/requests.py) |
 | ApprovalDecided | step, decision ("approved" / "rejected"), reason |
 | RequestTaskDone | task (index from 1), title, note |
+| HandedOff | interface, kind (operations/security/supplier), agreement, channel ("webhook"/"email"), note |
+| InterfaceUpdated | interface, status ("update" / "resolved"), text, external_ref |
+| AlertReceived | source, fingerprint, status ("firing" / "resolved"), summary |
 
 Every event that changes the state carries `from_state` and `to_state` (Resolved/Reopened/
 Closed/Cancelled imply their `to_state`), so a ticket's state timeline is a fold over its log.
@@ -72,6 +75,9 @@ class EventType(StrEnum):
     REQUEST_SUBMITTED = "RequestSubmitted"
     APPROVAL_DECIDED = "ApprovalDecided"
     REQUEST_TASK_DONE = "RequestTaskDone"
+    HANDED_OFF = "HandedOff"
+    INTERFACE_UPDATED = "InterfaceUpdated"
+    ALERT_RECEIVED = "AlertReceived"
 
 
 class DomainEvent(BaseModel):

@@ -20,6 +20,7 @@ from deskops.bot.commands.registry import TEXT_LIMIT, CommandContext, CommandReg
 from deskops.core.catalog import describe_form, require_type
 from deskops.core.config.catalog import RequestTypeConfig
 from deskops.core.requests import ApprovalStep, RequestPhase
+from deskops.core.services.interfaces import hand_off
 from deskops.core.services.requests import (
     RequestResult,
     awaiting_my_approval,
@@ -71,6 +72,14 @@ def register(registry: CommandRegistry) -> None:
         options=(Param("note", "what was done", kind="text", max_length=TEXT_LIMIT),),
         examples=("/request task-done REQ-3 2",),
     )(task_done)
+    add(
+        "ticket.handoff",
+        "Hand a ticket to operations, security or a supplier (agents); their agreement's clock starts",
+        positionals=(Param("ref", "the ticket, e.g. INC-12", kind="ref", required=True),),
+        options=(Param("to", "the interface, from the desk file", required=True),
+                 Param("note", "what you ask of them", kind="text", max_length=TEXT_LIMIT)),
+        examples=('/ticket handoff INC-7 --to carrier --note "line down since 09:10, CPE rebooted"',),
+    )(handoff)
 
 
 def register_jobs(jobs: JobRegistry) -> None:
@@ -164,6 +173,24 @@ def task_done(ctx: CommandContext, command: Command) -> Reply:
                            ref=command.args["ref"], number=int(command.args["number"]),
                            note=command.args.get("note", ""), now=ctx.now())  # fmt: skip
     return _reply(result, f"Task {command.args['number']} done. {_phase_text(result)}")
+
+
+def handoff(ctx: CommandContext, command: Command) -> Reply:
+    """`/ticket handoff REF --to NAME [--note …]`."""
+    to = command.args["to"]
+    view = hand_off(uow=ctx.unit_of_work(), desk=ctx.desk, actor=command.actor.person, ref=command.args["ref"],
+                    to=to, note=command.args.get("note", ""), now=ctx.now())  # fmt: skip
+    interface = ctx.config.interfaces[to]
+    channel = f"webhook {interface.webhook}" if interface.webhook else "e-mail"
+    return Reply(
+        text=f"{view.ref} handed to {to} ({interface.kind}, {channel}); it waits as pending:{interface.pending_reason} "
+             f"and {interface.agreement} runs. Their updates arrive as internal comments.",
+        title=f"{view.ref} · handed off", ticket_ref=view.ref,
+        actions=(Action("Show ticket", "ticket.show", {"ref": view.ref}),
+                 Action("SLA", "ticket.sla", {"ref": view.ref})),
+        data={"ticket": view.ref, "interface": to, "agreement": interface.agreement, "state": str(view.state),
+              "pending_reason": view.pending_reason and str(view.pending_reason)},
+    )  # fmt: skip
 
 
 # ----- rendering --------------------------------------------------------------------------------
