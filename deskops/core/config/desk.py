@@ -15,9 +15,10 @@ from deskops.core.config.base import StrictModel
 from deskops.core.config.calendars import CalendarConfig, known_zone
 from deskops.core.config.catalog import RequestTypeConfig, catalog_reference_problems
 from deskops.core.config.escalation import EscalationConfig, escalation_reference_problems
+from deskops.core.config.interfaces import AlertsConfig, InterfaceConfig, interface_reference_problems
 from deskops.core.config.oncall import ScheduleConfig, schedule_reference_problems
+from deskops.core.config.people import PersonSkillsConfig, RoleProfileConfig, people_reference_problems
 from deskops.core.config.planning import PlanningConfig
-from deskops.core.config.process import ProcessConfig
 from deskops.core.config.process import ProcessConfig
 from deskops.core.config.tickets import (
     CategoryConfig,
@@ -47,8 +48,32 @@ class DeskConfig(StrictModel):
     """Service requests people can order (`/request`); see deskops/core/config/catalog.py."""
     process: ProcessConfig = ProcessConfig()
     """Thresholds of the process signals (`deskops process findings`); see deskops/core/config/process.py."""
-    process: ProcessConfig = ProcessConfig()
-    """Thresholds of the process signals (`deskops process findings`); see deskops/core/config/process.py."""
+    interfaces: dict[str, InterfaceConfig] = {}
+    """Operations, security and suppliers tickets are handed to; see deskops/core/config/interfaces.py."""
+    alerts: AlertsConfig = AlertsConfig()
+    """Monitoring systems that may open incidents (POST /alerts/...)."""
+    people_profiles: dict[str, RoleProfileConfig] = {}
+    """Role profiles (job descriptions with required skills); see deskops/core/config/people.py."""
+    skills: dict[str, PersonSkillsConfig] = {}
+    """The skills matrix: person id → levels, languages, certifications, role profiles held."""
+    shift_needs: dict[str, dict[str, int]] = {}
+    """Planning shift pattern → skill → people who must have it on that shift, e.g. {late: {es: 1}}."""
+
+    @model_validator(mode="after")
+    def _people_references(self) -> Self:
+        problems = people_reference_problems(
+            self.people_profiles, self.skills, people=set(self.people), groups=set(self.groups),
+            calendars=set(self.calendars),
+        )  # fmt: skip
+        shifts = set(self.planning.shifts) if self.planning is not None else set()
+        for name in self.shift_needs:
+            if name not in shifts:
+                problems.append(f"shift_needs.{name}: unknown shift pattern (known: "
+                                f"{', '.join(sorted(shifts)) or 'none; add a planning section'})")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
 
     @model_validator(mode="after")
     def _agreement_references(self) -> Self:
@@ -92,6 +117,8 @@ class DeskConfig(StrictModel):
             self.catalog, groups=self.groups, people=self.people, categories=self.categories,
             agreements=self.agreements,
         )  # fmt: skip
+        problems += interface_reference_problems(self.interfaces, self.alerts, agreements=self.agreements,
+                                                 groups=set(self.groups), categories=set(self.categories))  # fmt: skip
         if problems:
             raise ValueError("; ".join(problems))
         return self
