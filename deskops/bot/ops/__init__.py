@@ -1,0 +1,1 @@
+"""Running DeskOps in production: health and readiness, metrics, structured logs, backup and config reload."""
