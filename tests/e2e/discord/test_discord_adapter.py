@@ -329,3 +329,24 @@ def test_when_the_desk_is_busy_new_interactions_are_deferred_at_once(tmp_path: P
 
     run(scenario)
     assert desk.count("ticket.slow") == 4
+
+
+def test_slash_commands_work_in_a_direct_message_with_the_bot(tmp_path: Path) -> None:
+    desk = TinyDesk()
+
+    async def scenario() -> None:
+        async with running_bot(desk, tmp_path / "d.db") as world:
+            fake = world.fake
+            dm = {"id": fake.snowflake(), "type": 1, "last_message_id": None, "flags": 0,
+                  "recipients": [world.users["nelly"]]}
+            fake.channels[dm["id"]] = dm
+            interaction = await fake.slash_command(world.users["nelly"], dm["id"], "ticket",
+                                                   _ticket_open_options("Printer in DM"))
+            payload = interaction.payload  # a DM interaction carries `user`, not `member` (Discord's shape)
+            assert "member" not in payload and payload["user"]["id"] == world.users["nelly"]["id"]
+            call = await fake.wait_for_call("POST", rf"/interactions/{interaction.id}/")
+            assert "INC-1 opened" in call.body["data"]["content"]
+
+    run(scenario)
+    opened = [c for c in desk.commands if c.name == "ticket.open"]
+    assert opened[0].actor.person == "nelly" and opened[0].origin.channel is not None
