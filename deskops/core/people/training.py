@@ -2,10 +2,10 @@
 
 Per 1st-level group and category: the share escalated (left the 1st level), first-contact resolution
 (GLOSSARY: resolved by the 1st level with no reassignment, escalation or reopen), ping-pong and reopen
-shares. A category becomes a training need when it is worse than the group's own average; needs rank by
-the expected gain: the tickets that would have stayed at the 1st level had the category been escalated
-at the group's average rate (escalated − tickets × group share). Per person: in a (group, category)
-where they resolved enough tickets, a median time to resolve at least `slow_factor` × the group's.
+shares. A category becomes a training need when a figure is over 5 points worse than the group's own
+average; needs rank by the expected gain: the tickets that would have stayed at the 1st level had the
+category been escalated at the group's average rate (escalated − tickets × group share). Per person:
+in a (group, category) where they resolved enough tickets, a median time to resolve `slow_factor` × the group's.
 
 When the desk's 1st-level groups are not known (imported history), the group that took each ticket
 first counts as its 1st level, and "escalated" means the ticket left that group.
@@ -126,19 +126,23 @@ def _pct(share: float) -> str:
     return f"{share * 100:.0f} %"
 
 
+MARGIN = 0.05
+"""How much worse than the group's average (in share points) a figure must be to count as a reason."""
+
+
 def _reasons(cell: CategoryFigures, base: CategoryFigures) -> list[str]:
-    """Why the category needs training: each figure worse than the group's average, side by side."""
+    """Why the category needs training: each figure clearly worse than the group's average, side by side."""
     reasons = []
-    if cell.escalated_share > base.escalated_share:
+    if cell.escalated_share > base.escalated_share + MARGIN:
         reasons.append(f"escalated {_pct(cell.escalated_share)} ({cell.escalated} of {cell.tickets}) "
                        f"vs {_pct(base.escalated_share)} for the group")
     if cell.first_contact_resolution is not None and base.first_contact_resolution is not None \
-            and cell.first_contact_resolution < base.first_contact_resolution:
+            and cell.first_contact_resolution < base.first_contact_resolution - MARGIN:
         reasons.append(f"first-contact resolution {_pct(cell.first_contact_resolution)} "
                        f"vs {_pct(base.first_contact_resolution)}")
-    if cell.ping_pong_share > base.ping_pong_share and cell.ping_pong_share > 0:
+    if cell.ping_pong_share > base.ping_pong_share + MARGIN:
         reasons.append(f"ping-pong {_pct(cell.ping_pong_share)} vs {_pct(base.ping_pong_share)}")
-    if cell.reopen_share > base.reopen_share and cell.reopen_share > 0:
+    if cell.reopen_share > base.reopen_share + MARGIN:
         reasons.append(f"reopened {_pct(cell.reopen_share)} vs {_pct(base.reopen_share)}")
     return reasons
 
