@@ -136,6 +136,10 @@ class Runtime:
             desk=Desk.from_config(config),
         )
         notifier = OutboxDelivery(engine)
+        if config.interfaces:  # hand-offs to operations/security/suppliers: signed webhook or e-mail
+            from deskops.bot.webhooks import InterfaceDeliverer
+
+            notifier.add(InterfaceDeliverer(config, settings.environ))
         runtime = cls(
             config=config,
             engine=engine,
@@ -157,6 +161,11 @@ class Runtime:
     def simulated(self) -> bool:
         """True when the desk runs on a simulated clock (`--clock`)."""
         return isinstance(self.clock, ManualClock)
+
+    @property
+    def scheduler_running(self) -> bool:
+        """True while APScheduler runs the periodic jobs (readiness reports it)."""
+        return self._scheduler is not None and bool(self._scheduler.running)
 
     # ----- periodic jobs ------------------------------------------------------------------------------
 

@@ -184,7 +184,7 @@ def test_supplier_handoff_webhook_uc_breached_while_sla_met(db: Engine, supplier
                      now=T0 + timedelta(hours=3))  # fmt: skip
     clocks = ticket_clocks(uow=SqlUnitOfWork(db), desk=desk, engine=engine, actor="alice", ref=ref,
                            now=T0 + timedelta(hours=4)).clocks  # fmt: skip
-    by = {(c.agreement, c.clock): c for c in clocks}
+    by = {(c.agreement, str(c.clock)): c for c in clocks}
     assert by[("carrier-uc", "resolution")].state == ClockState.BREACHED
     assert by[("carrier-uc", "resolution")].consumed == timedelta(hours=1, minutes=50)
     assert by[("customer-sla", "resolution")].state == ClockState.MET
