@@ -19,6 +19,7 @@ SCRIPT = """
 /as alice
 /ticket open "Printer queue stuck" --urgency high --impact medium --category hardware
 /ticket sla INC-1
+/ticket show INC-1
 /time +45m
 /time +30m
 /ticket sla INC-1
@@ -83,3 +84,12 @@ def test_clocks_warnings_and_breach_in_the_console(tmp_path: Path) -> None:
     assert [r["ok"] for r in refused] == [False, False]
     assert "agents" in refused[0]["text"]
     assert "no ticket INC-99" in refused[1]["text"]
+
+
+def test_show_carries_each_clock_on_the_ticket_card(tmp_path: Path) -> None:
+    lines = _run(tmp_path)
+    shown = next(line for line in lines if line.get("input") == "/ticket show INC-1")
+    assert shown["ok"] is True
+    clocks = {f["label"]: f["value"] for f in shown["fields"] if "standard-sla" in f["label"]}
+    assert set(clocks) == {"standard-sla (SLA) · response", "standard-sla (SLA) · resolution"}
+    assert clocks["standard-sla (SLA) · resolution"].startswith("running · due Tue 16 Jun 09:00 CEST (07:00 UTC)")

@@ -3,11 +3,13 @@ resolve, reopen, close, cancel, history. Each calls one ticket use case (deskops
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from deskops.bot.commands.model import Command, Reply
 from deskops.bot.commands.parser import UsageError
 from deskops.bot.commands.registry import TEXT_LIMIT, CommandContext, CommandRegistry, Param
+from deskops.bot.commands.sla import clock_fields_for
 from deskops.bot.commands.ticket_replies import detail_reply, history_reply, list_reply, ticket_reply
 from deskops.core import services
 from deskops.core.services import TicketView
@@ -205,7 +207,10 @@ def open_(ctx: CommandContext, command: Command) -> Reply:
 def show(ctx: CommandContext, command: Command) -> Reply:
     """Show one ticket with the comments the actor may read."""
     detail = services.get_ticket(**_common(ctx, command), ref=command.args["ref"])
-    return detail_reply(detail, ctx.desk, viewer=command.actor.person)
+    reply = detail_reply(detail, ctx.desk, viewer=command.actor.person)
+    # The SLA clocks belong on the ticket card (issue 3): due, remaining, % used, state per clock.
+    clocks = clock_fields_for(ctx, detail.ticket.ref, command.actor.person)
+    return replace(reply, fields=reply.fields + clocks) if clocks else reply
 
 
 def list_(ctx: CommandContext, command: Command) -> Reply:
