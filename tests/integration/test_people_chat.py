@@ -81,3 +81,25 @@ def test_members_see_their_group_without_names_and_others_are_refused(tmp_path: 
     assert nothing.ok and "No 1st-level tickets you may see" in nothing.text
     bad = desk.dispatch_text("/people training nosuchgroup", Actor("carol"))
     assert not bad.ok
+
+
+def test_quarterly_digest_goes_to_the_team_lead_once(tmp_path: Path) -> None:
+    from sqlmodel import select
+
+    from deskops.bot.commands import people as people_commands
+    from deskops.core.persistence.tables import OutboxRow
+
+    desk = _desk(tmp_path)  # tickets opened about 30 days before NOW (30 November): in 2026-Q4
+    context = desk.context
+    people_commands._digests_sent.clear()
+    assert people_commands.run_digest(context, NOW) == 0  # mid-quarter: nothing
+    first_of_2027 = datetime(2027, 1, 2, 7, tzinfo=UTC)
+    assert people_commands.run_digest(context, first_of_2027) == 1
+    people_commands._digests_sent.clear()  # a restarted desk: the outbox key still prevents a second digest
+    assert people_commands.run_digest(context, first_of_2027 + timedelta(hours=6)) == 0
+    engine = make_engine(f"sqlite:///{tmp_path / 'desk.db'}")
+    with Session(engine) as session:
+        (row,) = session.exec(select(OutboxRow)).all()
+    assert row.recipient == "carol" and row.kind == "people.training_digest"
+    assert row.payload["quarter"] == "2026-Q4"
+    assert "1. resolve access tickets at the 1st level" in row.payload["text"]
