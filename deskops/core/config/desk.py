@@ -20,6 +20,7 @@ from deskops.core.config.oncall import ScheduleConfig, schedule_reference_proble
 from deskops.core.config.people import PersonSkillsConfig, RoleProfileConfig, people_reference_problems
 from deskops.core.config.planning import PlanningConfig
 from deskops.core.config.process import ProcessConfig
+from deskops.core.config.routing import RoutingConfig, routing_reference_problems
 from deskops.core.config.tickets import (
     CategoryConfig,
     GroupConfig,
@@ -52,6 +53,8 @@ class DeskConfig(StrictModel):
     """Operations, security and suppliers tickets are handed to; see deskops/core/config/interfaces.py."""
     alerts: AlertsConfig = AlertsConfig()
     """Monitoring systems that may open incidents (POST /alerts/...)."""
+    routing: RoutingConfig = RoutingConfig()
+    """Rules routing new tickets to groups by category, service, location, department; config/routing.py."""
     people_profiles: dict[str, RoleProfileConfig] = {}
     """Role profiles (job descriptions with required skills); see deskops/core/config/people.py."""
     skills: dict[str, PersonSkillsConfig] = {}
@@ -119,6 +122,8 @@ class DeskConfig(StrictModel):
         )  # fmt: skip
         problems += interface_reference_problems(self.interfaces, self.alerts, agreements=self.agreements,
                                                  groups=set(self.groups), categories=set(self.categories))  # fmt: skip
+        problems += routing_reference_problems(self.routing, groups=set(self.groups), people=set(self.people),
+                                               categories=set(self.categories))  # fmt: skip
         if problems:
             raise ValueError("; ".join(problems))
         return self

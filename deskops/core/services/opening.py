@@ -8,6 +8,7 @@ from deskops.core.access import require_agent, require_see
 from deskops.core.clock import ensure_utc
 from deskops.core.errors import Conflict
 from deskops.core.ports import UnitOfWork
+from deskops.core.routing import route
 from deskops.core.services._support import SHORT_MAX, TEXT_MAX, TITLE_MAX, clean_text, finish, parse_choice, to_view
 from deskops.core.services.context import Desk
 from deskops.core.services.views import OpenResult
@@ -44,7 +45,12 @@ def open_ticket(
     routed_to = group
     if category is not None:
         category_config = desk.directory.require_category(category)
-        routed_to = routed_to or category_config.default_group
+        # Routing rules (deskops/core/routing.py) come before the category's default group.
+        routed_to = routed_to or route(desk.config.routing, kind=str(kind), requester=who, category=category,
+                                       service=service) or category_config.default_group  # fmt: skip
+    else:
+        routed_to = routed_to or route(desk.config.routing, kind=str(kind), requester=who, category=None,
+                                       service=service)  # fmt: skip
     priority = desk.priorities.classify(urgency, impact)
     ticket = Ticket.open(
         kind=parse_choice("kind", kind, TicketKind),

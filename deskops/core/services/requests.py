@@ -17,6 +17,7 @@ from deskops.core.clock import ensure_utc
 from deskops.core.durations import format_duration
 from deskops.core.errors import Conflict, Forbidden, InvalidInput
 from deskops.core.ports import OutboxMessage, TicketQuery, UnitOfWork
+from deskops.core.routing import route
 from deskops.core.services._support import (
     CONFLICT_RETRIES,
     SHORT_MAX,
@@ -77,7 +78,8 @@ def submit_request(
         priority=priority.priority,
         category=entry.category,
         service=entry.service_name(name),
-        group=entry.group,
+        group=route(desk.config.routing, kind=TicketKind.SERVICE_REQUEST.value, requester=actor,
+                    category=entry.category, service=entry.service_name(name)) or entry.group,
         channel=clean_text("channel", channel, limit=32) or None,
     )
     rules.submit(ticket, kept, form, actor=actor, at=at)
