@@ -12,6 +12,7 @@ import typer
 
 if TYPE_CHECKING:
     from deskops.bot.adapters.console.render import ConsoleOutput
+    from deskops.bot.ops.server import OpsServer
     from deskops.bot.runtime import Runtime
 
 
@@ -44,6 +45,15 @@ def run(
         str | None,
         typer.Option(
             "--sandbox", help="Try a chat platform's adapter against its local fake (e.g. slack).", metavar="PLATFORM"
+        ),
+    ] = None,
+    ops_port: Annotated[
+        int | None,
+        typer.Option(
+            "--ops-port",
+            min=0,
+            help="Serve /healthz, /readyz and /metrics on this port (default: $DESKOPS_OPS_PORT; off when unset). "
+            "Host: $DESKOPS_OPS_HOST, default 127.0.0.1.",
         ),
     ] = None,
 ) -> None:
@@ -87,6 +97,7 @@ def run(
         as_json=as_json,
         action_text=action_text(runtime.dispatcher.registry),
     )
+    ops: OpsServer | None = None
     try:
         try:
             started = runtime.start_platforms()
@@ -97,6 +108,7 @@ def run(
         if use_console:
             runtime.notifier.add(ConsoleDeliverer(output))  # after the platforms: they reach people first
         runtime.start()
+        ops = _start_ops(runtime, ops_port)
         if not use_console:
             typer.echo(f"DeskOps is running on {', '.join(started)}. Press Ctrl-C to stop.", err=True)
             _wait_for_interrupt()
@@ -125,7 +137,31 @@ def run(
         typer.echo("Stopped.", err=True)
         raise typer.Exit(130) from None
     finally:
+        if ops is not None:
+            ops.stop()
         runtime.stop()
+
+
+def _start_ops(runtime: Runtime, port: int | None) -> OpsServer | None:
+    """Start the ops server when --ops-port or DESKOPS_OPS_PORT asks for it; a bad value stops the desk."""
+    from deskops.bot.ops.server import DEFAULT_HOST, OpsServer
+
+    text = runtime.environ.get("DESKOPS_OPS_PORT", "").strip()
+    if port is None and text:
+        if not text.isdigit():
+            typer.echo(f"DESKOPS_OPS_PORT={text!r} is not a port number; set e.g. 9100, or unset it.", err=True)
+            raise typer.Exit(2)
+        port = int(text)
+    if port is None:
+        return None
+    server = OpsServer(runtime, port, host=runtime.environ.get("DESKOPS_OPS_HOST") or DEFAULT_HOST)
+    try:
+        server.start()
+    except RuntimeError as exc:
+        typer.echo(f"{exc}: is the port in use? Pick another with --ops-port.", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"Ops endpoints on http://{server.host}:{server.port} (/healthz, /readyz, /metrics).", err=True)
+    return server
 
 
 def _run_sandbox(runtime: Runtime, platform: str, person: str | None) -> None:
@@ -137,7 +173,7 @@ def _run_sandbox(runtime: Runtime, platform: str, person: str | None) -> None:
         run_sandbox = module.run_sandbox
     except (ModuleNotFoundError, AttributeError):
         runtime.stop()
-        typer.echo(f"No sandbox for {platform!r}; the platforms with one: slack.", err=True)
+        typer.echo(f"No sandbox for {platform!r}; the platforms with one: slack, discord.", err=True)
         raise typer.Exit(2) from None
     try:
         runtime.start()

@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Callable, Coroutine, Iterable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TextIO, TypeVar
 
 from deskops.bot.adapters.discord.deliverer import DiscordDeliverer
 from deskops.bot.adapters.discord.endpoints import DiscordEndpoints
@@ -322,6 +322,26 @@ def main(argv: list[str] | None = None) -> int:
         sandbox.close()
         runtime.stop()
     return 0
+
+
+def run_sandbox(runtime: Any, *, person: str | None = None, lines: TextIO | None = None) -> None:
+    """Run the sandbox over a built Runtime until `quit` or end of input (the hook for `deskops run --sandbox discord`).
+
+    Reads standard input by default: a prompt when it is a terminal, a script otherwise. The caller
+    still owns the runtime (and stops it).
+    """
+    source = lines or sys.stdin
+    sandbox = DiscordSandbox(runtime, person=person.lower() if person else None)
+
+    def prompt() -> None:
+        print(f"{sandbox.person}> ", end="", flush=True)
+
+    try:
+        sandbox.run(source, prompt if source.isatty() else None)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sandbox.close()
 
 
 if __name__ == "__main__":
