@@ -31,7 +31,7 @@ from deskops.core.config.desk import DeskConfig
 from deskops.core.errors import Forbidden, InvalidInput
 from deskops.core.interfaces import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign, verify
 from deskops.core.persistence.db import ensure_schema, make_engine
-from deskops.core.persistence.tables import TicketEventRow
+from deskops.core.persistence.tables import OutboxRow, TicketEventRow
 from deskops.core.persistence.uow import SqlUnitOfWork
 from deskops.core.services import Desk
 from deskops.core.services.interfaces import hand_off
@@ -240,3 +240,20 @@ def test_handoff_refusals_change_nothing(db: Engine) -> None:
     with pytest.raises(InvalidInput, match="already with carrier"):
         hand_off(uow=SqlUnitOfWork(db), desk=desk, actor="alice", ref=ref, to="carrier", now=T0)
     assert event_count(db) == before + 2  # HandedOff + StateChanged, nothing from the refusals
+
+
+def test_security_handoff_makes_the_ticket_confidential(db: Engine) -> None:
+    base = config({"webhook": "http://127.0.0.1:9/x"}).model_dump(by_alias=True)
+    base["categories"]["security"] = {"default_group": "network", "confidential": True}
+    base["agreements"]["soc-ola"] = {"kind": "ola", "calendar": "always", "targets": TARGETS}
+    soc = {"kind": "security", "agreement": "soc-ola", "secret_env": "SOC_SECRET", "webhook": "http://127.0.0.1:9/soc"}
+    with pytest.raises(ValueError, match="security interface needs a confidential category"):
+        DeskConfig.model_validate({**base, "interfaces": {"soc": soc}})
+    desk = Desk.from_config(DeskConfig.model_validate({**base, "interfaces": {"soc": {**soc, "category": "security"}}}))
+    ref = services.open_ticket(uow=SqlUnitOfWork(db), desk=desk, actor="dave", title="Phishing mail opened", now=T0,
+                               description="clicked the link, typed my password").ticket.ref  # fmt: skip
+    handed = hand_off(uow=SqlUnitOfWork(db), desk=desk, actor="alice", ref=ref, to="soc", now=T0)
+    assert handed.category == "security" and desk.directory.is_confidential(handed.category)
+    with Session(db) as session:
+        payload = session.execute(select(OutboxRow.payload).where(OutboxRow.kind == "interface.handoff")).scalar_one()
+    assert payload["confidential"] is True

@@ -121,7 +121,7 @@ class DeskConfig(StrictModel):
             agreements=self.agreements,
         )  # fmt: skip
         problems += interface_reference_problems(self.interfaces, self.alerts, agreements=self.agreements,
-                                                 groups=set(self.groups), categories=set(self.categories))  # fmt: skip
+                                                 groups=set(self.groups), categories=self.categories)  # fmt: skip
         problems += routing_reference_problems(self.routing, groups=set(self.groups), people=set(self.people),
                                                categories=set(self.categories))  # fmt: skip
         if problems:

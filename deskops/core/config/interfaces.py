@@ -11,6 +11,8 @@ interfaces:
     secret_env: CARRIER_SECRET      # the environment variable holding the shared HMAC secret
     webhook: https://carrier.example/deskops       # outbound: a signed JSON POST ...
     # email: {to: noc@carrier.example, from: desk@example.com, smtp_host: localhost, smtp_port: 25}
+  soc:                              # kind security needs a confidential category: chat shows no details
+    {kind: security, agreement: soc-ola, category: security, secret_env: SOC_SECRET, webhook: https://soc.example/in}
 alerts:
   sources:                          # POST /alerts/generic?source=NAME or /alerts/alertmanager?source=NAME
     prometheus: {secret_env: ALERTS_SECRET, category: network, urgency: high, impact: medium}
@@ -21,12 +23,14 @@ Secrets never sit in the desk file: it names the environment variables the bot r
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Literal, Self
 
 from pydantic import Field, model_validator
 
 from deskops.core.config.agreements import PENDING_REASONS, AgreementConfig, AgreementKind
 from deskops.core.config.base import StrictModel
+from deskops.core.config.tickets import CategoryConfig
 
 ENV_NAME = r"^[A-Z_][A-Z0-9_]*$"
 
@@ -47,6 +51,8 @@ class InterfaceConfig(StrictModel):
     description: str = ""
     agreement: str
     pending_reason: str = "supplier"
+    category: str | None = None
+    """The ticket's category from the hand-off on (security: a confidential one, so chat shows no details)."""
     secret_env: str = Field(pattern=ENV_NAME)
     webhook: str | None = Field(default=None, pattern=r"^https?://")
     email: EmailChannel | None = None
@@ -85,11 +91,17 @@ def interface_reference_problems(
     *,
     agreements: dict[str, AgreementConfig],
     groups: set[str],
-    categories: set[str],
+    categories: Mapping[str, CategoryConfig],
 ) -> list[str]:
     """List unknown agreements (or SLAs where an OLA/UC is needed), groups and categories."""
     problems: list[str] = []
     for name, interface in interfaces.items():
+        category = categories.get(interface.category) if interface.category is not None else None
+        if interface.category is not None and category is None:
+            problems.append(f"interfaces.{name}.category: unknown category {interface.category!r}")
+        if interface.kind == "security" and (category is None or not category.confidential):
+            problems.append(f"interfaces.{name}.category: a security interface needs a confidential category "
+                            "(categories.NAME.confidential: true) so its tickets' details stay out of chat")
         agreement = agreements.get(interface.agreement)
         if agreement is None:
             problems.append(f"interfaces.{name}.agreement: unknown agreement {interface.agreement!r} "

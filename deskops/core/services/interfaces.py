@@ -38,6 +38,8 @@ def hand_off(
     def change(ticket: Ticket) -> None:
         require_work(desk.directory, actor, ticket, "hand tickets off")
         assert ticket.id is not None
+        if interface.category is not None:  # e.g. security: a confidential category hides it from chat
+            ticket.change_category(category=interface.category, actor=actor, at=at)
         rules.hand_off(ticket, name=to, interface=interface, handed_to=rules.current_interface(uow.tickets.events(
             ticket.id)), note=text, actor=actor, at=at)  # fmt: skip
         body = rules.handoff_body(ticket, name=to, note=text, confidential=desk.directory.is_confidential(
