@@ -35,8 +35,7 @@ from typing import Literal, Self
 from pydantic import Field, field_validator, model_validator
 
 from deskops.core.config.base import Duration, StrictModel
-from deskops.core.config.calendars import weekly_windows
-from deskops.core.config.oncall import known_zone, windows_as_lists
+from deskops.core.config.calendars import known_zone, weekly_windows, window_lists
 
 TargetRole = Literal["oncall", "manager", "assignee", "group"]
 """oncall: who is on call for the ticket's group (`escalation.oncall`), else its members; manager: the
@@ -101,7 +100,7 @@ class WindowConfig(StrictModel):
     @field_validator("hours", mode="before")
     @classmethod
     def _single_window(cls, value: object) -> object:
-        return windows_as_lists(value)
+        return window_lists(value)
 
     @field_validator("hours")
     @classmethod

@@ -26,32 +26,16 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, time
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import field_validator, model_validator
 
 from deskops.core.config.base import StrictModel
-from deskops.core.config.calendars import weekly_windows
+from deskops.core.config.calendars import known_zone, weekly_windows, window_lists
 
 _HANDOFF = re.compile(r"^(\d{1,2}):(\d{2})$")
 _EVERY_N_DAYS = re.compile(r"^(\d+)d$")
 MAX_ROTATION_DAYS = 366
-
-
-def windows_as_lists(value: object) -> object:
-    """Accept `mon-fri: "08:00-18:00"` (the natural way to write one window) as a list of one."""
-    if isinstance(value, dict):
-        return {key: (w,) if isinstance(w, str) else w for key, w in value.items()}
-    return value
-
-
-def known_zone(value: str) -> str:
-    """Check that `value` is an IANA time zone name; the message says what to write instead."""
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(f"unknown time zone {value!r}; use an IANA name like Europe/Zurich") from exc
-    return value
 
 
 def rotation_days(rotation: str) -> int:
@@ -112,7 +96,7 @@ class LayerConfig(StrictModel):
     @field_validator("restrict", mode="before")
     @classmethod
     def _single_window(cls, value: object) -> object:
-        return windows_as_lists(value)
+        return window_lists(value)
 
     @field_validator("restrict")
     @classmethod

@@ -22,6 +22,7 @@ from deskops.core.escalation.records import PAGE_KIND, EscalationUnitOfWork
 from deskops.core.events import EventType
 from deskops.core.ports import OutboxMessage
 from deskops.core.services.context import Desk
+from deskops.core.services.timeline import register_summary
 from deskops.core.tickets import Ticket
 
 NOTIFY_KIND = "escalation.notify"
@@ -146,3 +147,21 @@ def acknowledge(*, uow: EscalationUnitOfWork, desk: Desk, actor: str, ref: str, 
             ))
         uow.commit()
         return AckResult(ticket.ref, True, actor, now, withdrawn)
+
+
+def _names(people: object, desk: Desk) -> str:
+    listed = [str(p) for p in people] if isinstance(people, list) else []
+    shown = [p.removeprefix("group:") + " queue" if p.startswith("group:") else desk.directory.display_name(p)
+             for p in listed]
+    return ", ".join(shown) or "nobody"
+
+
+# how /ticket history and notifications word the escalation events (see services/timeline.py)
+register_summary(EventType.ESCALATION_STARTED, lambda p, _d: f"started escalation policy {p.get('policy')}"
+                 + (" (major incident)" if p.get("major") else ""))
+register_summary(EventType.PAGE_SENT, lambda p, d: f"paged {_names(p.get('recipients'), d)} "
+                 f"({p.get('target')}, step {p.get('step')})")
+register_summary(EventType.PAGE_ACKNOWLEDGED, lambda p, _d: "acknowledged the page")
+register_summary(EventType.ESCALATION_STOPPED, lambda p, _d: f"ended the escalation ({p.get('reason')})")
+register_summary(EventType.MAJOR_INCIDENT_DECLARED,
+                 lambda p, _d: "declared a major incident" + (f": {p['reason']}" if p.get("reason") else ""))
