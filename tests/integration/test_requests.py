@@ -191,3 +191,16 @@ def test_approvers_are_reminded_once_a_day(engine: Engine) -> None:  # noqa: F81
     day = timedelta(hours=24)
     told = [remind_approvers(uow=uow, desk=DESK, now=T0 + timedelta(hours=h), after=day) for h in (23, 25, 26, 49)]
     assert told == [0, 1, 0, 1]  # carol, once on the first day over, once on the second
+
+
+def test_sla_from_submission_counts_the_approval_wait(engine: Engine) -> None:  # noqa: F811
+    data = CONFIG.model_dump(by_alias=True)
+    data["catalog"]["new-laptop"]["sla_from"] = "submission"
+    desk = Desk.from_config(DeskConfig.model_validate(data))
+    uow = SqlUnitOfWork(engine)
+    opened = submit_request(uow=uow, desk=desk, actor="dave", request_type="new-laptop", values=FORM, now=T0)
+    assert opened.ticket.state == "new" and opened.phase == RequestPhase.AWAITING_APPROVAL
+    ref = opened.ticket.ref
+    clocks = ticket_clocks(uow=uow, desk=desk, engine=SLA, actor="wendy", ref=ref, now=T0 + timedelta(hours=5))
+    resolution = next(c for c in clocks.clocks if c.clock == "resolution")
+    assert resolution.consumed == timedelta(hours=5)  # the wait for approval counts
