@@ -107,8 +107,9 @@ def test_variant_table_is_the_known_one() -> None:
         ("new > resolved > closed", 1),
     ]
     assert result.state_variants[0].share == pytest.approx(0.6)
-    # Simple tickets: 1 h new + 2 h work + 24 h resolved = 27 h from opening to closing.
-    assert result.state_variants[0].median_hours == pytest.approx(27.0)
+    # Simple tickets: 1 h new + 2 h work = 3 h from opening to resolution (the 24 h waiting to close do not count).
+    assert result.state_variants[0].median_hours == pytest.approx(3.0)
+    assert result.state_variants[1].median_hours == pytest.approx(33.0)  # 1 + 1 + 30 pending + 1
     groups = {" > ".join(v.path): v.tickets for v in result.group_variants}
     assert groups == {"desk": 9, "desk > network > desk > network": 1}
 

@@ -17,16 +17,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from deskops.bot.cli.data import _desk_config, _instant, _require_store, _usage_error
+from deskops.bot.process_service import gather_findings, load_traces, opened_logs
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
     from datetime import datetime
 
-    from sqlalchemy import Engine
-
-    from deskops.core.events import DomainEvent
     from deskops.core.kpi.period import Period
-    from deskops.core.process.trace import Trace
+
+__all__ = ["gather_findings", "load_traces", "opened_logs", "register"]
+"""`opened_logs` and friends live in deskops/bot/process_service.py; re-exported for callers that import them here."""
 
 FILTER_KEYS = ("kind", "priority", "category", "service", "customer", "channel", "group")
 
@@ -71,25 +70,6 @@ def _as_of(period: Period) -> datetime:
     from deskops.core.clock import SystemClock
 
     return period.end if period.end is not None else SystemClock().now()
-
-
-def opened_logs(engine: Engine, period: Period) -> Iterator[list[DomainEvent]]:
-    """The logs of the tickets opened in the period (each log in order, opening first)."""
-    from deskops.core.kpi.period import Period
-    from deskops.core.persistence.kpi_facts import iter_ticket_logs
-
-    for log in iter_ticket_logs(engine, Period(None, period.end)):
-        if log and period.contains(log[0].occurred_at):
-            yield log
-
-
-def load_traces(engine: Engine, period: Period, filters: dict[str, str], as_of: datetime) -> list[Trace]:
-    """Traces of the tickets opened in the period that match the filter."""
-    from deskops.core.process.map import matches
-    from deskops.core.process.trace import trace_from_events
-
-    traces = (trace_from_events(log, as_of=as_of) for log in opened_logs(engine, period))
-    return [trace for trace in traces if matches(trace, filters)]
 
 
 @process_app.command("map")
@@ -150,7 +130,7 @@ def _print_map(document: dict[str, Any]) -> None:
         f"[bold]{document['tickets']:,}[/] tickets opened in the period (filter: {document['filter'] or 'none'})"
     )
     for key, title in (("state_variants", "Paths through the states"), ("group_variants", "Paths through the groups")):
-        table = Table("tickets", "share", "median open→end", "path", title=title)
+        table = Table("tickets", "share", "median open→resolved", "path", title=title)
         for variant in document[key]:
             table.add_row(
                 f"{variant['tickets']:,}",
@@ -275,28 +255,11 @@ def _counts(counts: dict[str, int]) -> str:
     return ", ".join(f"{name} {count:,}" for name, count in counts.items()) or "-"
 
 
-def gather_findings(engine: Engine, desk: Any, as_of: datetime) -> list[Any]:
-    """Load what the signals watch (traces, SLA clocks, daily arrivals) and run every rule as of `as_of`."""
-    from deskops.core.kpi.period import Period
-    from deskops.core.process.signals import Observed, daily_arrivals, findings, observation_start
-    from deskops.core.process.trace import trace_from_events
-    from deskops.core.sla.service import SlaEngine
-
-    config = desk.process if desk is not None else _default_process_config()
-    clocks = SlaEngine.from_config(desk) if desk is not None else None
-    start = observation_start(config, as_of)
-    observed = [
-        Observed(trace_from_events(log, as_of=as_of), tuple(clocks.clocks(log, as_of)) if clocks else ())
-        for log in opened_logs(engine, Period(start, as_of))
-    ]
-    arrivals = daily_arrivals((o.trace.opened_at for o in observed), start=start, end=as_of)
-    return findings(observed, arrivals, config, as_of)
-
-
-def _default_process_config() -> Any:
+def found_weeks(desk: Any) -> int:
+    """The weeks the signals watch (the desk's `process.weeks`, or the default)."""
     from deskops.core.config.process import ProcessConfig
 
-    return ProcessConfig()
+    return int(desk.process.weeks if desk is not None else ProcessConfig().weeks)
 
 
 @process_app.command("findings")
@@ -315,7 +278,7 @@ def findings_command(
     desk = _desk_config(config)
     engine = _require_store()
     found = gather_findings(engine, desk, as_of)
-    weeks = desk.process.weeks if desk is not None else _default_process_config().weeks
+    weeks = found_weeks(desk)
     if as_json:
         document = {"as_of": as_of.isoformat(), "weeks": weeks, "findings": [f.model_dump(mode="json") for f in found]}
         typer.echo(json.dumps(document, indent=2))

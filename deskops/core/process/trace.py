@@ -51,6 +51,8 @@ class Trace:
     reopens: int
     breached: bool
     finished_at: datetime | None
+    resolved_at: datetime | None = None
+    """The last resolution, if the ticket is resolved or closed now (a reopen clears it)."""
 
     @property
     def state_path(self) -> tuple[str, ...]:
@@ -91,6 +93,7 @@ def trace_from_events(events: Iterable[DomainEvent], *, as_of: datetime) -> Trac
     reopens = 0
     breached = False
     finished_at: datetime | None = None
+    resolved_at: datetime | None = None
     for event in events:
         at, payload = event.occurred_at, event.payload
         if at > as_of:
@@ -121,6 +124,10 @@ def trace_from_events(events: Iterable[DomainEvent], *, as_of: datetime) -> Trac
             if to_state == "pending":
                 reasons.append(str(payload.get("pending_reason") or "other"))
             finished_at = at if to_state in FINAL_STATES else None
+            if to_state == "resolved":
+                resolved_at = at
+            elif to_state != "closed":
+                resolved_at = None
     if opened_at is None:
         raise ValueError("the ticket's log has no TicketOpened event")
     end = finished_at or as_of
@@ -133,6 +140,7 @@ def trace_from_events(events: Iterable[DomainEvent], *, as_of: datetime) -> Trac
         reopens=reopens,
         breached=breached,
         finished_at=finished_at,
+        resolved_at=resolved_at,
     )
 
 

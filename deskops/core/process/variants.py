@@ -19,7 +19,7 @@ class Variant(BaseModel):
     tickets: int
     share: float
     median_hours: float | None
-    """Median gross time from opening to the end of the path (finished tickets only)."""
+    """Median gross time from opening to the (last) resolution, over the tickets resolved or closed now."""
 
 
 def variants(
@@ -33,8 +33,8 @@ def variants(
         key = path(trace)
         total += 1
         counts[key] = counts.get(key, 0) + 1
-        if trace.finished_at is not None:
-            hours = (trace.finished_at - trace.opened_at).total_seconds() / 3600
+        if trace.resolved_at is not None:
+            hours = (trace.resolved_at - trace.opened_at).total_seconds() / 3600
             durations.setdefault(key, []).append(hours)
     ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     if top is not None:

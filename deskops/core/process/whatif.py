@@ -105,7 +105,7 @@ def fired_steps(
     kind: str | None,
     as_of: datetime,
 ) -> tuple[str | None, int]:
-    """The policy that fits the ticket at opening and how many of its steps would have fired."""  # fmt: skip
+    """The policy that fits the ticket at opening and how many of its steps would have fired."""
     chosen = select_policy(escalation, priority=timeline.priority, group=timeline.group, kind=kind,
                            category=timeline.category)  # fmt: skip
     if chosen is None:
