@@ -8,8 +8,6 @@ A slice runs every time; the whole file runs in the slow run.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import zipfile
 from collections import Counter
@@ -19,8 +17,8 @@ import pytest
 from typer.testing import CliRunner
 
 from deskops.bot.cli import app
+from tests.integration.test_import_uci import uci_slice  # noqa: F401  (the first 400 incidents, as a fixture)
 
-SLICE_TICKETS = 1500
 STATES = {
     "New": "new", "Active": "in_progress", "Resolved": "resolved", "Closed": "closed",
     "Awaiting User Info": "pending", "Awaiting Vendor": "pending", "Awaiting Problem": "pending",
@@ -79,25 +77,7 @@ def _check(document: dict, variants: Counter[tuple[str, ...]], hours: dict[str, 
     assert document["bottleneck_state"] == max(hours, key=lambda state: hours[state])
 
 
-@pytest.fixture(scope="module")
-def uci_slice(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The rows of the first SLICE_TICKETS incidents of the real log, in a temporary CSV."""
-    target = tmp_path_factory.mktemp("uci") / "slice.csv"
-    with zipfile.ZipFile(_zip(shared_data)) as archive, archive.open("incident_event_log.csv") as raw:
-        reader = csv.reader(io.TextIOWrapper(raw, encoding="utf-8", newline=""))
-        with target.open("w", newline="", encoding="utf-8") as out:
-            writer = csv.writer(out)
-            writer.writerow(next(reader))
-            seen: set[str] = set()
-            for row in reader:
-                if row[0] not in seen and len(seen) == SLICE_TICKETS:
-                    break
-                seen.add(row[0])
-                writer.writerow(row)
-    return target
-
-
-def test_slice_variants_and_bottleneck_match_the_recipe(uci_slice: Path, tmp_path: Path) -> None:
+def test_slice_variants_and_bottleneck_match_the_recipe(uci_slice: Path, tmp_path: Path) -> None:  # noqa: F811
     document = _map(tmp_path / "slice.db", uci_slice)
     variants, hours = recipe(uci_slice)
     _check(document, variants, hours)
