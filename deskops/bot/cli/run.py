@@ -58,7 +58,7 @@ def run(
     ] = None,
 ) -> None:
     """Run the desk: a console chat (prompt, or a script on stdin) on SQLite, or Slack/Discord when configured."""
-    import logging
+    import os
 
     from rich.console import Console
 
@@ -66,9 +66,10 @@ def run(
     from deskops.bot.adapters.console.render import ConsoleOutput
     from deskops.bot.adapters.console.session import ClockControl, ConsoleSession, action_text
     from deskops.bot.config_loader import ConfigError
-    from deskops.bot.runtime import Runtime, Settings
+    from deskops.bot.ops.logging import allow_words, configure_logging
+    from deskops.bot.runtime import PLATFORMS, Runtime, Settings
 
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    configure_logging(os.environ)  # DESKOPS_LOG_FORMAT=json: structured, without personal data
     start = _clock_start(clock)
     settings = Settings.from_env(config_path=config, database_url=database, clock_start=start)
     try:
@@ -82,6 +83,11 @@ def run(
         typer.echo(f"Cannot start the desk on {settings.database_url}: {exc}", err=True)
         raise typer.Exit(1) from None
 
+    allow_words(
+        [spec.name for spec in runtime.dispatcher.registry.specs()]
+        + [job.name for job in runtime.jobs.jobs()]
+        + list(PLATFORMS)
+    )
     if sandbox is not None:
         _run_sandbox(runtime, sandbox, person)
         return
