@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from deskops.core.config.desk import DeskConfig
 from deskops.core.events import DomainEvent, EventType
-from deskops.core.people.matrix import matrix, profile_gaps, shift_gaps
+from deskops.core.people.matrix import matrix, profile_gaps, qualified, shift_gaps
 from deskops.core.people.outcomes import TicketOutcome, outcome_from_events
 from deskops.core.people.privacy import for_viewer, may_see_person
 from deskops.core.people.profiles import profile_html, profile_markdown
@@ -175,3 +175,11 @@ def test_privacy_peer_lead_self_and_manager() -> None:
     assert for_viewer(report, config, "max").people == []  # lead of another group
     assert for_viewer(report, config, "max").groups == []
     assert may_see_person(config, "boss", "ben")
+
+
+def test_qualified_lists_people_with_the_skill_best_first() -> None:
+    config = desk()
+    assert qualified(config, "vpn") == ["ann"]
+    assert qualified(config, "vpn", minimum=1) == ["ann", "ben"]
+    assert qualified(config, "vpn", minimum=1, among=("ben", "cat")) == ["ben"]
+    assert qualified(config, "klingon", minimum=1) == []

@@ -132,3 +132,11 @@ def _has(desk: DeskConfig, person: str, planning_skills: tuple[str, ...], skill:
         return True
     entry = desk.skills.get(person)
     return entry is not None and _levels(entry).get(skill, 0) >= SHIFT_SKILL_LEVEL
+
+
+def qualified(desk: DeskConfig, skill: str, *, minimum: int = SHIFT_SKILL_LEVEL,
+              among: tuple[str, ...] | None = None) -> list[str]:
+    """People with `skill` at `minimum` or more, best first (for routing and on-call to prefer them)."""
+    levels = {person: _levels(entry).get(skill, 0) for person, entry in desk.skills.items()
+              if among is None or person in among}
+    return sorted((p for p, level in levels.items() if level >= minimum), key=lambda p: (-levels[p], p))
