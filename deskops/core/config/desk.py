@@ -14,6 +14,7 @@ from deskops.core.config.agreements import AgreementConfig, agreement_reference_
 from deskops.core.config.base import StrictModel
 from deskops.core.config.calendars import CalendarConfig, known_zone
 from deskops.core.config.catalog import RequestTypeConfig, catalog_reference_problems
+from deskops.core.config.digests import DigestConfig, digest_reference_problems
 from deskops.core.config.escalation import EscalationConfig, escalation_reference_problems
 from deskops.core.config.interfaces import AlertsConfig, InterfaceConfig, interface_reference_problems
 from deskops.core.config.oncall import ScheduleConfig, schedule_reference_problems
@@ -61,6 +62,15 @@ class DeskConfig(StrictModel):
     """The skills matrix: person id → levels, languages, certifications, role profiles held."""
     shift_needs: dict[str, dict[str, int]] = {}
     """Planning shift pattern → skill → people who must have it on that shift, e.g. {late: {es: 1}}."""
+    digests: dict[str, DigestConfig] = {}
+    """Scheduled KPI digests per audience (cron + zone + recipient); see deskops/core/config/digests.py."""
+
+    @model_validator(mode="after")
+    def _digest_references(self) -> Self:
+        problems = digest_reference_problems(self.digests, people=set(self.people), groups=set(self.groups))
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
 
     @model_validator(mode="after")
     def _people_references(self) -> Self:
