@@ -67,6 +67,7 @@ def run(
     from deskops.bot.adapters.console.session import ClockControl, ConsoleSession, action_text
     from deskops.bot.config_loader import ConfigError
     from deskops.bot.ops.logging import allow_words, configure_logging
+    from deskops.bot.ops.reload import ConfigReloader
     from deskops.bot.runtime import PLATFORMS, Runtime, Settings
 
     configure_logging(os.environ)  # DESKOPS_LOG_FORMAT=json: structured, without personal data
@@ -83,6 +84,9 @@ def run(
         typer.echo(f"Cannot start the desk on {settings.database_url}: {exc}", err=True)
         raise typer.Exit(1) from None
 
+    reloader = ConfigReloader(runtime, settings.config_path)
+    reloader.install_command()
+    reloader.install_signal()  # `kill -HUP PID` re-reads the desk file
     allow_words(
         [spec.name for spec in runtime.dispatcher.registry.specs()]
         + [job.name for job in runtime.jobs.jobs()]
