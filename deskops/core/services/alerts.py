@@ -17,6 +17,7 @@ from deskops.core.events import EventType
 from deskops.core.ports import UnitOfWork
 from deskops.core.services._support import CONFLICT_RETRIES, finish
 from deskops.core.services.context import Desk
+from deskops.core.services.timeline import register_summary
 from deskops.core.tickets import REOPENABLE, Ticket, TicketKind
 
 RESOLVED_CODE = "alert resolved"
@@ -82,3 +83,7 @@ def _apply(
         ticket.reopen(reason=f"{source}: the alert fires again", actor=actor, at=at)
         return "reopened", ticket
     return "repeated", ticket
+
+
+register_summary(EventType.ALERT_RECEIVED, lambda p, _d: f"reported the alert {p.get('status')}: {p.get('summary')} "
+                 f"(fingerprint {p.get('fingerprint')})")

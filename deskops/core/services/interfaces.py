@@ -13,9 +13,11 @@ from deskops.core import interfaces as rules
 from deskops.core.access import require_work
 from deskops.core.clock import ensure_utc
 from deskops.core.errors import Conflict, InvalidInput, NotFound
+from deskops.core.events import EventType
 from deskops.core.ports import OutboxMessage, UnitOfWork
 from deskops.core.services._support import SHORT_MAX, TEXT_MAX, change_ticket, clean_text
 from deskops.core.services.context import Desk
+from deskops.core.services.timeline import register_summary
 from deskops.core.services.views import TicketView
 from deskops.core.tickets import Ticket
 
@@ -82,3 +84,10 @@ class Replayed(Conflict):
     """The same signed delivery came again: refused, nothing changes."""
 
     code = "replayed"
+
+
+register_summary(EventType.HANDED_OFF, lambda p, _d: f"handed it to {p.get('interface')} ({p.get('kind')}, "
+                 f"{p.get('agreement')} by {p.get('channel')})" + (f": {p['note']}" if p.get("note") else ""))
+register_summary(EventType.INTERFACE_UPDATED, lambda p, _d: ("resolved their part" if p.get("status") == "resolved"
+                                                             else "posted an update") + (
+    f" ({p['external_ref']})" if p.get("external_ref") else ""))

@@ -16,6 +16,7 @@ from deskops.core.catalog import check_form, require_type, snapshot
 from deskops.core.clock import ensure_utc
 from deskops.core.durations import format_duration
 from deskops.core.errors import Conflict, Forbidden, InvalidInput
+from deskops.core.events import EventType
 from deskops.core.ports import OutboxMessage, TicketQuery, UnitOfWork
 from deskops.core.routing import route
 from deskops.core.services._support import (
@@ -30,6 +31,7 @@ from deskops.core.services._support import (
 )
 from deskops.core.services.context import Desk
 from deskops.core.services.notifications import messages_for
+from deskops.core.services.timeline import register_summary
 from deskops.core.services.views import TicketView
 from deskops.core.tickets import OPEN_STATES, Ticket, TicketKind
 
@@ -243,3 +245,11 @@ def _tell_approvers(uow: UnitOfWork, ticket: Ticket, steps: list[dict[str, objec
                      "text": f"{ticket.ref} ({ticket.title}) waits for your approval ({step['name']}): "
                              f"/request approve {ticket.ref} or /request reject {ticket.ref} --reason WHY"},
         ))  # fmt: skip
+
+
+register_summary(EventType.REQUEST_SUBMITTED, lambda p, _d: f"ordered {p.get('request_type')} from the catalog "
+                 f"({len(p.get('approvals') or [])} approval step(s), {len(p.get('tasks') or [])} task(s))")
+register_summary(EventType.APPROVAL_DECIDED, lambda p, _d: f"{p.get('decision')} step {p.get('step_name')}"
+                 + (f": {p['reason']}" if p.get("reason") else ""))
+register_summary(EventType.REQUEST_TASK_DONE, lambda p, _d: f"did task {p.get('task')} ({p.get('title')})"
+                 + (f": {p['note']}" if p.get("note") else ""))
