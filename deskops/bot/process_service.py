@@ -53,3 +53,12 @@ def gather_findings(engine: Engine, desk: DeskConfig | None, as_of: datetime) ->
     ]
     arrivals = daily_arrivals((o.trace.opened_at for o in observed), start=start, end=as_of)
     return findings(observed, arrivals, config, as_of)
+
+
+def digest_lines(engine: Engine, desk: DeskConfig, as_of: datetime, *, limit: int = 5) -> list[str]:
+    """The findings as short lines for the managers' digest (strongest first; a count of the rest at the end)."""
+    found = gather_findings(engine, desk, as_of)
+    lines = [f"[{finding.rule.replace('_', ' ')}] {finding.message}" for finding in found[:limit]]
+    if len(found) > limit:
+        lines.append(f"… and {len(found) - limit} more: `deskops process findings` or `/process findings`")
+    return lines

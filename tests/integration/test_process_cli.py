@@ -131,3 +131,28 @@ def test_process_findings_in_the_console_for_managers_only(tmp_path: Path) -> No
     manager, agent = answers
     assert manager["ok"] and "No findings over the last 8 weeks" in manager["text"]
     assert not agent["ok"] and "for managers" in agent["text"]
+
+
+def test_digest_lines_list_the_strongest_findings_and_count_the_rest(tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from deskops.bot.process_service import digest_lines
+    from deskops.core.config.desk import DeskConfig
+    from deskops.core.persistence.db import ensure_schema, make_engine
+
+    rows = ["ref,at,state,title,group,assignee,priority,category"]
+    start = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    for i in range(60):  # vpn tickets bounce desk → network; printer tickets stay with the desk
+        at = start + timedelta(hours=i)
+        bounce = i % 2 == 0
+        rows.append(f"T-{i},{at:%Y-%m-%dT%H:%MZ},new,t,desk,,P3,{'vpn' if bounce else 'printer'}")
+        if bounce:
+            rows.append(f"T-{i},{at + timedelta(minutes=5):%Y-%m-%dT%H:%MZ},assigned,,network,,,")
+        rows.append(f"T-{i},{at + timedelta(hours=1):%Y-%m-%dT%H:%MZ},resolved,,,,,")
+    (tmp_path / "h.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    env = {"DESKOPS_DATABASE_URL": f"sqlite:///{tmp_path / 'd.db'}", "DESKOPS_CONFIG": str(tmp_path / "none.yaml")}
+    assert run(["import", str(tmp_path / "h.csv"), "--format", "csv"], env).exit_code == 0
+    engine = make_engine(env["DESKOPS_DATABASE_URL"])
+    ensure_schema(engine)
+    lines = digest_lines(engine, DeskConfig(), start + timedelta(days=7), limit=1)
+    assert lines[0].startswith("[reassignment rate] category vpn: 100% of its 30 tickets reassigned")
