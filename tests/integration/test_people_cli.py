@@ -75,16 +75,15 @@ def expected_by_category(path: Path) -> pd.DataFrame:
     df["sys_updated_at"] = pd.to_datetime(df.sys_updated_at, format="%d/%m/%Y %H:%M")
     df["order"] = range(len(df))
     df = df.sort_values(["number", "sys_mod_count", "sys_updated_at", "order"])
-    rows = []
-    for _number, updates in df.groupby("number", sort=False):
-        groups = [g for g in updates.assignment_group.dropna()]
-        path_ = [g for i, g in enumerate(groups) if i == 0 or groups[i - 1] != g]
-        categories = updates.category.dropna()
-        if not path_:
-            continue
-        rows.append({"category": categories.iloc[-1] if len(categories) else "(none)", "hops": len(path_) - 1,
-                     "left_first": any(g != path_[0] for g in path_)})
-    tickets = pd.DataFrame(rows)
+    category = df.groupby("number").category.last().fillna("(none)")  # last known value
+    held = df.dropna(subset=["assignment_group"])
+    changed = held.assignment_group != held.groupby("number").assignment_group.shift()
+    first = held.groupby("number").assignment_group.transform("first")
+    tickets = pd.DataFrame({
+        "hops": changed.groupby(held.number).sum() - 1,
+        "left_first": (held.assignment_group != first).groupby(held.number).any(),
+    })
+    tickets["category"] = category.reindex(tickets.index)
     return tickets.groupby("category").agg(tickets=("hops", "size"), escalated=("left_first", "mean"),
                                            reassigned=("hops", lambda h: (h > 0).mean()))
 
@@ -119,6 +118,7 @@ def test_training_on_a_slice_of_the_real_uci_log(shared_data: Path, tmp_path: Pa
 
 @pytest.mark.realdata
 @pytest.mark.slow
+@pytest.mark.timeout(1800)
 def test_training_on_the_whole_uci_log(shared_data: Path, tmp_path: Path) -> None:
     path = _slice(shared_data, tmp_path / "all.csv", None)
     document = _training_on(path, f"sqlite:///{tmp_path / 'desk.db'}")
