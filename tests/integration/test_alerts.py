@@ -133,3 +133,20 @@ def test_unauthenticated_or_bad_posts_change_nothing(desk_http: tuple[str, Engin
     assert post(generic, {"status": "firing"}, secret=SECRET, at=clock.now())[0] == 400  # no title
     assert post(generic, {**alert, "status": "sleeping"}, secret=SECRET, at=clock.now())[0] == 400
     assert counts(db) == (0, 0)
+
+
+def test_racing_posts_of_one_alert_open_one_incident(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from deskops.core.alerts import Alert
+    from deskops.core.services.alerts import take_alert
+
+    db = make_engine(f"sqlite:///{tmp_path / 'desk.db'}")
+    ensure_schema(db)
+    alert = Alert(fingerprint="flap", status="firing", title="BGP session flapping")
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        outcomes = list(pool.map(lambda _: take_alert(uow=SqlUnitOfWork(db), desk=DESK, source="prometheus",
+                                                      alert=alert, now=T0), range(4)))  # fmt: skip
+    assert sorted(o.action for o in outcomes) == ["opened", "repeated", "repeated", "repeated"]
+    assert len({o.ticket for o in outcomes}) == 1 and counts(db)[0] == 1
+    db.dispose()
