@@ -8,6 +8,7 @@ import json
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,13 +19,16 @@ from sqlmodel import Session
 
 from deskops.bot.webhooks import build_app
 from deskops.core import services
+from deskops.core.alerts import Alert
 from deskops.core.clock import ManualClock
 from deskops.core.config.desk import DeskConfig
 from deskops.core.persistence.db import ensure_schema, make_engine
 from deskops.core.persistence.tables import TicketEventRow, TicketRow
 from deskops.core.persistence.uow import SqlUnitOfWork
 from deskops.core.services import Desk
+from deskops.core.services.alerts import take_alert
 from tests.integration.test_interfaces import post, serve
+from tests.integration.test_store import engine  # noqa: F401  (the SQLite/PostgreSQL store fixture)
 
 T0 = datetime(2026, 6, 15, 8, 0, tzinfo=UTC)
 SECRET = "alerts-secret"
@@ -135,18 +139,11 @@ def test_unauthenticated_or_bad_posts_change_nothing(desk_http: tuple[str, Engin
     assert counts(db) == (0, 0)
 
 
-def test_racing_posts_of_one_alert_open_one_incident(tmp_path: Path) -> None:
-    from concurrent.futures import ThreadPoolExecutor
-
-    from deskops.core.alerts import Alert
-    from deskops.core.services.alerts import take_alert
-
-    db = make_engine(f"sqlite:///{tmp_path / 'desk.db'}")
-    ensure_schema(db)
+def test_racing_posts_of_one_alert_open_one_incident(engine: Engine) -> None:  # noqa: F811
+    """On SQLite and PostgreSQL: the request-id uniqueness makes the losers of the race see the winner."""
     alert = Alert(fingerprint="flap", status="firing", title="BGP session flapping")
     with ThreadPoolExecutor(max_workers=4) as pool:
-        outcomes = list(pool.map(lambda _: take_alert(uow=SqlUnitOfWork(db), desk=DESK, source="prometheus",
+        outcomes = list(pool.map(lambda _: take_alert(uow=SqlUnitOfWork(engine), desk=DESK, source="prometheus",
                                                       alert=alert, now=T0), range(4)))  # fmt: skip
     assert sorted(o.action for o in outcomes) == ["opened", "repeated", "repeated", "repeated"]
-    assert len({o.ticket for o in outcomes}) == 1 and counts(db)[0] == 1
-    db.dispose()
+    assert len({o.ticket for o in outcomes}) == 1 and counts(engine)[0] == 1
