@@ -149,3 +149,27 @@ def test_report_in_chat_keeps_lead_and_manager_figures_for_leads_and_managers(de
     assert customer.ok and "reassign" not in str(customer.data).lower()
     bad = dispatcher.dispatch_text("/report --from 2026-11-05 --to 2026-11-01", Actor("carol"))
     assert not bad.ok and "after" in bad.text
+
+
+def test_a_race_between_two_instances_leaves_one_row_and_no_error(desk: tuple, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both instances pass the 'already queued?' check; the other one inserts first while this one computes."""
+    import deskops.bot.digest_service as service
+    from deskops.core.ports import OutboxMessage
+
+    _dispatcher, context, clock = desk
+    context = DeskContext(config=context.config.model_copy(update={"digests": {"mgr": DIGESTS["mgr"]}}),
+                          clock=clock, registry=context.registry, uow_factory=context.uow_factory, desk=context.desk)
+    real_build = service.build_digest
+
+    def other_instance_wins(ctx: Any, engine: Any, **kwargs: Any) -> Any:
+        built = real_build(ctx, engine, **kwargs)
+        with context.unit_of_work() as uow:
+            uow.outbox.add(OutboxMessage(key="digest:mgr:2026-10-26T12:00:00+00:00", kind="digest", recipient="carol",
+                                         ticket_id=None, payload={"text": "theirs"}, created_at=clock.now()))
+            uow.commit()
+        return built
+
+    monkeypatch.setattr(service, "build_digest", other_instance_wins)
+    clock.set(MONDAY_0800 + timedelta(minutes=1))
+    assert run_digests(context, clock.now()) == 0
+    assert [row.payload["text"] for row in _rows(context)] == ["theirs"]

@@ -20,7 +20,7 @@ from typing import Any
 from deskops.bot.commands.jobs import JobRegistry
 from deskops.bot.commands.model import Command, Field, Reply
 from deskops.bot.commands.registry import CommandContext, CommandRegistry, Param
-from deskops.core.errors import Forbidden, InvalidInput
+from deskops.core.errors import Conflict, Forbidden, InvalidInput
 from deskops.core.kpi.audience import Audience
 from deskops.core.ports import OutboxMessage
 
@@ -83,11 +83,14 @@ def run_digests(ctx: CommandContext, now: datetime) -> int:
         where = Filter(**digest.filter.model_dump())
         built = build_digest(ctx, engine, name=name, period=period, where=where, audience=Audience(digest.audience),
                              viewer=viewer, charts=digest.charts)  # fmt: skip
-        with ctx.unit_of_work() as uow:
-            # Two instances may both get here; the unique key lets one row in and the other add nothing.
-            added = uow.outbox.add(OutboxMessage(key=key, kind="digest", recipient=digest.to, ticket_id=None,
-                                                 created_at=now, payload=_payload(built, name, period)))
-            uow.commit()
+        try:
+            with ctx.unit_of_work() as uow:
+                # Two instances may both get here; the unique key lets one row in and the other add nothing.
+                added = uow.outbox.add(OutboxMessage(key=key, kind="digest", recipient=digest.to, ticket_id=None,
+                                                     created_at=now, payload=_payload(built, name, period)))
+                uow.commit()
+        except Conflict:
+            added = False  # the other instance's insert won the race on the unique key: it posts it
         written += int(added)
     return written
 
