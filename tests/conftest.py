@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -36,3 +39,34 @@ def postgres_url() -> str:
     if not url:
         pytest.skip("PostgreSQL tests need DESKOPS_TEST_POSTGRES_URL (make test in CI sets it)")
     return url
+
+
+@pytest.fixture
+def postgres_schema_engine(postgres_url: str) -> Iterator[Callable[..., Any]]:
+    """Make engines on a fresh, empty PostgreSQL schema of their own, dropped after the test.
+
+    Tests on the shared server must not see rows left by other tests or earlier runs.
+    """
+    from sqlalchemy import text
+
+    from deskops.core.persistence.db import make_engine
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(postgres_url)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    made: list[Any] = []
+
+    def factory(**kwargs: Any) -> Any:
+        engine = make_engine(postgres_url, connect_args={"options": f"-csearch_path={schema}"}, **kwargs)
+        made.append(engine)
+        return engine
+
+    try:
+        yield factory
+    finally:
+        for engine in made:
+            engine.dispose()
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()

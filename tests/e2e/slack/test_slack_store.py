@@ -20,9 +20,10 @@ NOW = datetime(2026, 6, 15, 9, 0, tzinfo=UTC)
 @pytest.fixture(params=["sqlite", "postgres"])
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     """A fresh store of each kind (PostgreSQL only where DESKOPS_TEST_POSTGRES_URL is set)."""
-    sqlite = f"sqlite:///{tmp_path / 'slack.db'}"
-    url = sqlite if request.param == "sqlite" else request.getfixturevalue("postgres_url")
-    engine = make_engine(url)
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'slack.db'}")
+    else:  # a schema of its own: rows from other tests or runs would answer by_thread("C1", ...)
+        engine = request.getfixturevalue("postgres_schema_engine")()
     create_slack_tables(engine)
     create_slack_tables(engine)  # idempotent
     yield engine
