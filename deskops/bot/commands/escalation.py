@@ -18,6 +18,7 @@ from deskops.bot.commands.model import Action, Command, Field, Reply
 from deskops.bot.commands.registry import CommandContext, CommandRegistry, Param
 from deskops.bot.commands.sla import engine_for
 from deskops.bot.commands.ticket_replies import when
+from deskops.core.access import require_see
 from deskops.core.clock import ensure_utc
 from deskops.core.errors import InvalidInput, NotFound
 from deskops.core.escalation.oncall import OVERRIDE, Schedule
@@ -194,6 +195,7 @@ def ticket_escalation(ctx: CommandContext, command: Command) -> Reply:
         ticket = uow.tickets.get(command.args["ref"])
         if ticket is None or ticket.id is None:
             raise NotFound(f"There is no ticket {command.args['ref']}.", hint="Check the reference, e.g. INC-12.")
+        require_see(ctx.desk.directory, command.actor.person, ticket)
         record = uow.escalations.get(ticket.id)
         pages = uow.escalations.pages(ticket.id, record.generation) if record else []
     if record is None:

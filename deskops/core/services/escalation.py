@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from uuid import uuid4
 
+from deskops.core.access import require_work
 from deskops.core.clock import ensure_utc
 from deskops.core.config.escalation import NEXT_LEVEL
 from deskops.core.errors import InvalidInput, NotFound
@@ -284,6 +285,7 @@ def escalate(*, uow: EscalationUnitOfWork, desk: Desk, actor: str, ref: str, now
     with uow:
         ticket = _ticket(uow, ref)
         assert ticket.id is not None
+        require_work(desk.directory, actor, ticket, "escalate tickets")
         if not ticket.is_open:
             raise InvalidInput(f"{ticket.ref} is {ticket.state}; only open tickets can be escalated.",
                                hint=f"Reopen it first: /ticket reopen {ticket.ref} \"why\".")
@@ -340,6 +342,7 @@ def declare_major_incident(*, uow: EscalationUnitOfWork, desk: Desk, actor: str,
     with uow:
         ticket = _ticket(uow, ref)
         assert ticket.id is not None
+        require_work(desk.directory, actor, ticket, "declare major incidents")
         if major is None:
             raise InvalidInput("This desk has no major-incident policy.",
                                hint="Add escalation.major_incident: {policy: NAME} to the desk file.")

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from deskops.core.access import require_work
 from deskops.core.clock import ensure_utc
 from deskops.core.config.escalation import TargetConfig
 from deskops.core.errors import InvalidInput, NotFound
@@ -121,6 +122,8 @@ def acknowledge(*, uow: EscalationUnitOfWork, desk: Desk, actor: str, ref: str, 
         ticket = uow.tickets.get(ref)
         if ticket is None or ticket.id is None:
             raise NotFound(f"There is no ticket {ref}.", hint="Check the reference, e.g. INC-12.")
+        # checked before the escalation row is ended: a refused acknowledgement must change nothing
+        require_work(desk.directory, actor, ticket, "acknowledge pages")
         ended = uow.escalations.end(ticket.id, EscalationStatus.ACKNOWLEDGED, by=actor, at=now)
         # read the ticket again now that its escalation row is ours: a sweep may have just added events
         ticket = uow.tickets.get(ticket.ref, for_update=True) or ticket
