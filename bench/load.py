@@ -96,11 +96,11 @@ def verify(runtime: Runtime, titles: list[str]) -> dict[str, Any]:
     """From the database: each title once, all resolved, each with a comment, event logs gapless."""
     with runtime.engine.connect() as connection:
         rows = connection.execute(select(TicketRow.id, TicketRow.title, TicketRow.state)).all()
-        seqs = connection.execute(
-            select(TicketEventRow.ticket_id, func.count(), func.max(TicketEventRow.seq)).group_by(TicketEventRow.ticket_id)
-        ).all()
+        per_ticket = select(TicketEventRow.ticket_id, func.count(), func.max(TicketEventRow.seq))
+        seqs = connection.execute(per_ticket.group_by(TicketEventRow.ticket_id)).all()
+        commented = TicketEventRow.type == EventType.COMMENT_ADDED.value
         comments = connection.execute(
-            select(func.count(func.distinct(TicketEventRow.ticket_id))).where(TicketEventRow.type == EventType.COMMENT_ADDED.value)
+            select(func.count(func.distinct(TicketEventRow.ticket_id))).where(commented)
         ).scalar_one()
     seen = Counter(row.title for row in rows)
     wanted = Counter(titles)
@@ -164,7 +164,8 @@ def slack_path(users: int, per_user: int, database: str | None, folder: Path, de
     people.append(FakeUser(AGENT_SLACK, AGENT, "alice@example.com"))
     config = desk_file(folder, users)
     with FakeSlack(people) as fake:
-        runtime = Runtime.build(Settings(database_url=database or f"sqlite:///{folder / 'slack.db'}", config_path=config))
+        url = database or f"sqlite:///{folder / 'slack.db'}"
+        runtime = Runtime.build(Settings(database_url=url, config_path=config))
         settings = SlackSettings(bot_token="xoxb-load", signing_secret=SECRET, api_url=fake.api_url,
                                  default_triage_channel=TRIAGE)
         app, _desk = build_slack(runtime.dispatcher, runtime.config, runtime.engine, runtime.clock, settings)
