@@ -92,9 +92,13 @@ def quarter_start(at: datetime) -> datetime:
 
 def run_digest(ctx: CommandContext, now: datetime) -> int:
     """Queue the digest of the quarter that ended for every team lead of a 1st-level group; return how many."""
+    from sqlalchemy import select
+    from sqlmodel import col
+
     from deskops.bot.cli.people import load_training, training_text
     from deskops.core.kpi.period import Period
     from deskops.core.people.privacy import for_viewer
+    from deskops.core.persistence.tables import OutboxRow
 
     config = ctx.config
     this_quarter = quarter_start(now)
@@ -109,6 +113,10 @@ def run_digest(ctx: CommandContext, now: datetime) -> int:
         session = getattr(uow, "session", None)
         if session is None or not leads:
             return 0
+        if session.execute(select(col(OutboxRow.id)).where(
+                col(OutboxRow.idempotency_key).startswith(f"people.training-digest:{label}:"))).first():
+            _digests_sent.add((id(config), this_quarter.isoformat()))
+            return 0  # queued already (an earlier run, or before a restart): skip reading a quarter of logs
         report = load_training(session.get_bind(), config, Period(last_quarter, this_quarter),
                                frozenset(leads))
         for group in report.groups:
