@@ -1,8 +1,8 @@
 """Scheduled KPI digests (job `digests.post`) and `/report` on demand in chat.
 
-The job runs every minute. For each digest of the desk file it finds the latest fire time at or
-before `now` (cron in the digest's zone, DST-safe: deskops/core/digest_schedule.py) and queues the
-digest of the period ending then, under the outbox key `digest:{name}:{period_start}`. The key is
+The job runs every 5 minutes. For each digest of the desk file it finds the fire times up to
+`now` (cron in the digest's zone, DST-safe: deskops/core/digest_schedule.py) and queues the
+digest of each period ending then, under the outbox key `digest:{name}:{period_start}`. The key is
 the only memory: a second instance, a re-run or a restart finds the row and does nothing, so each
 period is posted exactly once, and a desk that was down at the fire time posts on its next run
 (unless the fire is older than `LATE_LIMIT`: a stale digest is noise).
@@ -20,11 +20,13 @@ from typing import Any
 from deskops.bot.commands.jobs import JobRegistry
 from deskops.bot.commands.model import Command, Field, Reply
 from deskops.bot.commands.registry import CommandContext, CommandRegistry, Param
+from deskops.core.config.digests import DigestConfig
 from deskops.core.errors import Conflict, Forbidden, InvalidInput
 from deskops.core.kpi.audience import Audience
 from deskops.core.ports import OutboxMessage
 
-JOB_EVERY = timedelta(minutes=1)
+JOB_EVERY = timedelta(minutes=5)
+"""A digest goes out at most this late; also lets a simulated `/time` jump of ~3 days run the job at every step."""
 LATE_LIMIT = timedelta(hours=12)
 """A digest whose fire time is older than this when the desk first gets to it is skipped."""
 REPORT_DEFAULT_DAYS = 7
@@ -56,43 +58,50 @@ def register_jobs(jobs: JobRegistry) -> None:
 
 def run_digests(ctx: CommandContext, now: datetime) -> int:
     """Queue every digest that is due at `now` and not yet queued for its period; return how many."""
+    from deskops.core.digest_schedule import CronSpec, fire_times
+
+    written = 0
+    for name, digest in ctx.config.digests.items():
+        # Every fire time still fresh, oldest first: a desk down over two fires of an hourly digest posts both.
+        for fired in fire_times(CronSpec.parse(digest.cron), digest.timezone, now - LATE_LIMIT, now):
+            added = _post_once(ctx, name, digest, fired, now)
+            if added is None:
+                return written  # digests read the SQL store; an in-memory desk has none
+            written += int(added)
+    return written
+
+
+def _post_once(ctx: CommandContext, name: str, digest: DigestConfig, fired: datetime, now: datetime) -> bool | None:
+    """Queue digest `name` for the period ending at `fired` unless it is queued already; None without a SQL store."""
     from sqlalchemy import select
     from sqlmodel import col
 
     from deskops.bot.digest_service import Filter, build_digest
-    from deskops.core.digest_schedule import CronSpec, last_fire, period_start
+    from deskops.core.digest_schedule import period_start
     from deskops.core.kpi.period import Period
     from deskops.core.persistence.tables import OutboxRow
 
-    written = 0
-    for name, digest in ctx.config.digests.items():
-        fired = last_fire(CronSpec.parse(digest.cron), digest.timezone, now, lookback=LATE_LIMIT)
-        if fired is None:
-            continue
-        period = Period(period_start(fired, digest.period, digest.timezone), fired)
-        assert period.start is not None
-        key = f"digest:{name}:{period.start.isoformat()}"
+    period = Period(period_start(fired, digest.period, digest.timezone), fired)
+    assert period.start is not None
+    key = f"digest:{name}:{period.start.isoformat()}"
+    with ctx.unit_of_work() as uow:
+        session = getattr(uow, "session", None)
+        if session is None:
+            return None
+        if session.execute(select(col(OutboxRow.id)).where(col(OutboxRow.idempotency_key) == key)).first():
+            return False  # posted (or being posted) for this period already: the common case, kept cheap
+        engine = session.get_bind()
+    built = build_digest(ctx, engine, name=name, period=period, where=Filter(**digest.filter.model_dump()),
+                         audience=Audience(digest.audience), viewer=_viewer(ctx, digest.to), charts=digest.charts)
+    try:
         with ctx.unit_of_work() as uow:
-            session = getattr(uow, "session", None)
-            if session is None:
-                return written  # digests read the SQL store; an in-memory desk has none
-            if session.execute(select(col(OutboxRow.id)).where(col(OutboxRow.idempotency_key) == key)).first():
-                continue  # posted (or being posted) for this period already: the common case, kept cheap
-            engine = session.get_bind()
-        viewer = _viewer(ctx, digest.to)
-        where = Filter(**digest.filter.model_dump())
-        built = build_digest(ctx, engine, name=name, period=period, where=where, audience=Audience(digest.audience),
-                             viewer=viewer, charts=digest.charts)  # fmt: skip
-        try:
-            with ctx.unit_of_work() as uow:
-                # Two instances may both get here; the unique key lets one row in and the other add nothing.
-                added = uow.outbox.add(OutboxMessage(key=key, kind="digest", recipient=digest.to, ticket_id=None,
-                                                     created_at=now, payload=_payload(built, name, period)))
-                uow.commit()
-        except Conflict:
-            added = False  # the other instance's insert won the race on the unique key: it posts it
-        written += int(added)
-    return written
+            # Two instances may both get here; the unique key lets one row in and the other add nothing.
+            added = uow.outbox.add(OutboxMessage(key=key, kind="digest", recipient=digest.to, ticket_id=None,
+                                                 created_at=now, payload=_payload(built, name, period)))
+            uow.commit()
+    except Conflict:
+        return False  # the other instance's insert won the race on the unique key: it posts it
+    return bool(added)
 
 
 def _viewer(ctx: CommandContext, recipient: str) -> str | None:
