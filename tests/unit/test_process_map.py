@@ -126,6 +126,12 @@ def test_bottleneck_is_pending_and_resolved_is_not_named() -> None:
     assert result.bottleneck_state == "pending"
     assert by_state["in_progress"].stays == 12 and by_state["in_progress"].tickets == 9
     assert by_state["pending"].median_hours == pytest.approx(30.0)
+    # Groups count only open time: the bouncing ticket spent 1 h + 1 h with the desk and 1 h + 1 h with network;
+    # the desk holds the other nine for 3 h (simple) or 33 h (waiting) each until resolution.
+    by_group = {figure.name: figure for figure in result.groups}
+    assert by_group["network"].total_hours == pytest.approx(2.0)
+    assert by_group["desk"].total_hours == pytest.approx(6 * 3 + 3 * 33 + 2)
+    assert result.bottleneck_group == "desk"
 
 
 def test_business_hours_count_only_open_windows() -> None:

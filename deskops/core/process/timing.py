@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
@@ -29,12 +30,12 @@ class StayFigures(BaseModel):
 
 def state_times(traces: Iterable[Trace], *, calendar: BusinessCalendar | None = None) -> list[StayFigures]:
     """Figures per state (closed/cancelled take no time and are left out), largest total time first."""
-    return _figures(((trace, trace.states) for trace in traces), calendar, skip=FINAL_STATES)
+    return _figures(((trace, trace.states) for trace in traces), calendar, skip=FINAL_STATES, open_only=False)
 
 
 def group_times(traces: Iterable[Trace], *, calendar: BusinessCalendar | None = None) -> list[StayFigures]:
-    """Figures per group holding the ticket, largest total time first."""
-    return _figures(((trace, trace.groups) for trace in traces), calendar, skip=frozenset())
+    """Figures per group holding the ticket while it is open (time resolved, waiting to close, is left out)."""
+    return _figures(((trace, trace.groups) for trace in traces), calendar, skip=frozenset(), open_only=True)
 
 
 def bottleneck(figures: list[StayFigures]) -> StayFigures | None:
@@ -43,19 +44,25 @@ def bottleneck(figures: list[StayFigures]) -> StayFigures | None:
 
 
 def _figures(
-    pairs: Iterable[tuple[Trace, tuple[Span, ...]]], calendar: BusinessCalendar | None, *, skip: frozenset[str]
+    pairs: Iterable[tuple[Trace, tuple[Span, ...]]],
+    calendar: BusinessCalendar | None,
+    *,
+    skip: frozenset[str],
+    open_only: bool,
 ) -> list[StayFigures]:
     gross: dict[str, list[float]] = {}
     business: dict[str, list[float]] = {}
     tickets: dict[str, int] = {}
-    for _trace, spans in pairs:
+    for trace, spans in pairs:
         seen: set[str] = set()
+        closed = [(s.start, s.end) for s in trace.states if s.name in NOT_OPEN] if open_only else []
         for span in spans:
             if span.name in skip:
                 continue
-            gross.setdefault(span.name, []).append(span.seconds / 3600)
+            gross.setdefault(span.name, []).append((span.seconds - _overlap(span, closed)) / 3600)
             if calendar is not None:
-                business.setdefault(span.name, []).append(calendar.elapsed(span.start, span.end).total_seconds() / 3600)
+                worked = calendar.elapsed(span.start, span.end, pauses=closed)
+                business.setdefault(span.name, []).append(worked.total_seconds() / 3600)
             if span.name not in seen:
                 seen.add(span.name)
                 tickets[span.name] = tickets.get(span.name, 0) + 1
@@ -77,6 +84,15 @@ def _figures(
             )
         )
     return sorted(figures, key=lambda figure: (-figure.total_hours, figure.name))
+
+
+NOT_OPEN = frozenset({"resolved", *FINAL_STATES})
+"""States in which no group is working the ticket (group time leaves them out)."""
+
+
+def _overlap(span: Span, intervals: list[tuple[datetime, datetime]]) -> float:
+    """Seconds of `span` covered by the (disjoint) intervals."""
+    return sum(max((min(end, span.end) - max(start, span.start)).total_seconds(), 0.0) for start, end in intervals)
 
 
 def _pct(values: list[float], q: float) -> float:
