@@ -173,3 +173,15 @@ def test_a_race_between_two_instances_leaves_one_row_and_no_error(desk: tuple, m
     clock.set(MONDAY_0800 + timedelta(minutes=1))
     assert run_digests(context, clock.now()) == 0
     assert [row.payload["text"] for row in _rows(context)] == ["theirs"]
+
+
+def test_a_desk_down_over_two_fires_posts_both_periods_once(desk: tuple) -> None:
+    _dispatcher, context, clock = desk
+    twice = DigestConfig(cron="0 7,8 * * *", timezone=NY, to="carol", audience="lead", period="day")
+    context = DeskContext(config=context.config.model_copy(update={"digests": {"twice": twice}}), clock=clock,
+                          registry=context.registry, uow_factory=context.uow_factory, desk=context.desk)
+    clock.set(MONDAY_0800 + timedelta(minutes=5))  # down at 07:00 and 08:00, back at 08:05
+    assert run_digests(context, clock.now()) == 2
+    assert run_digests(context, clock.now()) == 0
+    assert sorted(row.payload["period"]["to"] for row in _rows(context)) == [
+        "2026-11-02T12:00:00+00:00", "2026-11-02T13:00:00+00:00"]
