@@ -6,7 +6,8 @@ from alembic import context
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
-from deskops.core.persistence import tables  # noqa: F401  (registers the tables for autogenerate)
+# Register every table on the metadata, so autogenerate sees the whole schema.
+from deskops.core.persistence import discord_tables, escalation, slack_tables, tables  # noqa: F401
 from deskops.core.persistence.db import make_engine
 
 config = context.config
