@@ -120,15 +120,27 @@ def write_digest_charts(engine: Engine, period: Period, where: Filter, document:
     return [str(path) for path in write_charts(directory, facts, period, document, period.end)]
 
 
+def local_span(period: Period, zone: str) -> str:
+    """The period as its reader says it, e.g. `Mon 26 Oct 08:00 → Mon 02 Nov 08:00 CET` (local time of `zone`)."""
+    from zoneinfo import ZoneInfo
+
+    assert period.start is not None and period.end is not None
+    tz = ZoneInfo(zone)
+    start, end = period.start.astimezone(tz), period.end.astimezone(tz)
+    first = f"{start:%a %d %b %H:%M}" + (f" {start:%Z}" if start.utcoffset() != end.utcoffset() else "")
+    return f"{first} → {end:%a %d %b %H:%M %Z}"
+
+
 def build_digest(ctx: Any, engine: Engine, *, name: str, period: Period, where: Filter, audience: Audience,
-                 viewer: str | None, charts: bool) -> BuiltDigest:
+                 viewer: str | None, charts: bool, zone: str = "UTC") -> BuiltDigest:
     """Compute one digest: the audience's figures, at-risk tickets (agents, leads), charts (when asked)."""
     document = report_document(engine, ctx.config, period, where, audience, trend=audience is Audience.MANAGER)
     lines: list[str] = []
     total = 0
     if audience in (Audience.AGENT, Audience.LEAD):
         lines, total = at_risk_lines(ctx, viewer, where.group)
-    digest = compose_digest(document, audience, at_risk=lines, at_risk_total=total, name=name)
+    digest = compose_digest(document, audience, at_risk=lines, at_risk_total=total, name=name,
+                            span=local_span(period, zone))
     # Charts show internal figures (backlog age, volume): managers only, whatever the desk file says.
     files = (write_digest_charts(engine, period, where, document, chart_dir(name, period))
              if charts and audience is Audience.MANAGER else [])

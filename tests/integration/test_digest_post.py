@@ -95,6 +95,7 @@ def test_each_digest_posts_once_per_period_even_with_two_sweeps(desk: tuple) -> 
     mgr = next(row for row in new if row.idempotency_key.startswith("digest:mgr:"))
     assert mgr.idempotency_key == "digest:mgr:2026-10-26T12:00:00+00:00"
     assert mgr.payload["period"] == {"from": "2026-10-26T12:00:00+00:00", "to": "2026-11-02T13:00:00+00:00"}
+    assert mgr.payload["summary"].startswith("Mon 26 Oct 08:00 EDT → Mon 02 Nov 08:00 EST:")  # the reader's wall clock
     assert before == 0  # Sunday 08:00 is 24 h back, past LATE_LIMIT: a stale digest is skipped, not posted late
 
 

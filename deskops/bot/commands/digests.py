@@ -92,7 +92,8 @@ def _post_once(ctx: CommandContext, name: str, digest: DigestConfig, fired: date
             return False  # posted (or being posted) for this period already: the common case, kept cheap
         engine = session.get_bind()
     built = build_digest(ctx, engine, name=name, period=period, where=Filter(**digest.filter.model_dump()),
-                         audience=Audience(digest.audience), viewer=_viewer(ctx, digest.to), charts=digest.charts)
+                         audience=Audience(digest.audience), viewer=_viewer(ctx, digest.to), charts=digest.charts,
+                         zone=digest.timezone)
     try:
         with ctx.unit_of_work() as uow:
             # Two instances may both get here; the unique key lets one row in and the other add nothing.
@@ -172,7 +173,7 @@ def report_command(ctx: CommandContext, command: Command) -> Reply:
             raise InvalidInput("reports read the desk's SQL event log", hint="run the desk on SQLite or PostgreSQL")
         engine = session.get_bind()
     built = build_digest(ctx, engine, name=f"{first}..{last}", period=Period(start, end), where=where,
-                         audience=audience, viewer=person, charts=False)  # fmt: skip
+                         audience=audience, viewer=person, charts=False, zone=ctx.config.timezone)  # fmt: skip
     digest = built.digest
     fields = tuple(Field(label=k, value=v, inline=False) for k, v in digest.figures)
     fields += tuple(Field(label="At risk", value=line, inline=False) for line in digest.at_risk)

@@ -82,10 +82,13 @@ def _trend(series: Sequence[dict[str, Any]]) -> str:
 
 
 def compose_digest(document: dict[str, Any], audience: Audience, *, at_risk: Sequence[str] = (),
-                   at_risk_total: int = 0, name: str | None = None) -> Digest:
-    """The digest of `audience` from its report document; `at_risk` lines go to agents and leads only."""
+                   at_risk_total: int = 0, name: str | None = None, span: str | None = None) -> Digest:
+    """The digest of `audience` from its report document; `at_risk` lines go to agents and leads only.
+
+    `span` names the period for the reader (e.g. in their local time); default: the document's UTC bounds.
+    """
     period = document.get("period", {})
-    span = f"{period.get('from') or 'start'} → {period.get('to') or 'now'}"
+    span = span or f"{period.get('from') or 'start'} → {period.get('to') or 'now'}"
     sla = document.get("sla") or {}
     breached, bands = _clock_totals(sla)
     figures: list[tuple[str, str]]
