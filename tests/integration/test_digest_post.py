@@ -40,11 +40,15 @@ DIGESTS = {
 }
 
 
-@pytest.fixture
-def desk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[CommandDispatcher, DeskContext, ManualClock]:
-    """The example desk with the digests above; tickets opened over the week before the Monday digest."""
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def desk(request: pytest.FixtureRequest, tmp_path: Path,
+         monkeypatch: pytest.MonkeyPatch) -> tuple[CommandDispatcher, DeskContext, ManualClock]:
+    """The example desk with the digests above (on SQLite and PostgreSQL); tickets of the week before Monday."""
     monkeypatch.setenv("DESKOPS_DIGEST_DIR", str(tmp_path / "charts"))
-    engine = make_engine(f"sqlite:///{tmp_path / 'desk.db'}")
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'desk.db'}")
+    else:
+        engine = request.getfixturevalue("postgres_schema_engine")()
     ensure_schema(engine)
     config = load_config(REPO / "config" / "desk.yaml").model_copy(update={"digests": DIGESTS})
     clock = ManualClock(MONDAY_0800 - timedelta(days=6))
