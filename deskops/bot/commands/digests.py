@@ -39,7 +39,7 @@ def register(registry: CommandRegistry) -> None:
         "report",
         "The desk's KPIs for a period, as your audience's digest",
         options=(
-            Param("audience", "agent, lead, manager or customer (default: agent, or manager for managers)",
+            Param("audience", "agent, lead, manager or customer (default: yours)",
                   kind="choice", choices=tuple(a.value for a in Audience)),
             Param("from", "first day, YYYY-MM-DD (default: 7 days ago)", kind="word"),
             Param("to", "last day, included, YYYY-MM-DD (default: today)", kind="word"),
@@ -145,7 +145,8 @@ def report_command(ctx: CommandContext, command: Command) -> Reply:
     from deskops.core.kpi.period import Period
 
     person, directory = command.actor.person, ctx.desk.directory
-    default = Audience.MANAGER if directory.is_manager(person) else Audience.AGENT
+    default = Audience.MANAGER if directory.is_manager(person) else \
+        Audience.AGENT if directory.is_agent(person) else Audience.CUSTOMER
     audience = Audience(str(command.args.get("audience") or default))
     if audience in (Audience.LEAD, Audience.MANAGER) and not directory.is_manager(person):
         raise Forbidden(f"The {audience} report is for team leads and managers.",
