@@ -32,7 +32,7 @@ from deskops.core.escalation.records import PAGE_KIND, EscalationRecord, Escalat
 from deskops.core.events import EventType, RecordedEvent
 from deskops.core.ports import OutboxMessage
 from deskops.core.services.context import Desk
-from deskops.core.services.notifications import messages_for
+from deskops.core.services.notifications import messages_for, shared_title
 from deskops.core.services.paging import (
     NOTIFY_KIND,
     SYSTEM_ACTOR,
@@ -356,11 +356,12 @@ def declare_major_incident(*, uow: EscalationUnitOfWork, desk: Desk, actor: str,
         record = _begin(uow, desk, ticket, name=major.policy, now=now, major=True, actor=actor,
                         reason=reason or "major incident declared")
         _run_due(uow, desk, ticket, record, now, sla_due, report)
+        title = shared_title(ticket, desk) if ticket.group else ticket.title  # a group's channel is shared
         uow.outbox.add(OutboxMessage(
             key=f"major:{ticket.id}:g{record.generation}", kind=MAJOR_KIND,
             recipient=f"group:{ticket.group}" if ticket.group else actor, ticket_id=ticket.id, created_at=now,
-            payload={"ticket": ticket.ref, "title": ticket.title, "conversation": f"major-{ticket.ref.lower()}",
-                     "text": f"MAJOR INCIDENT {ticket.ref}: “{ticket.title}” — declared by "
+            payload={"ticket": ticket.ref, "title": title, "conversation": f"major-{ticket.ref.lower()}",
+                     "text": f"MAJOR INCIDENT {ticket.ref}: “{title}” — declared by "
                              f"{desk.directory.display_name(actor)}. {reason}".strip()},
         ))
         _save(uow, desk, ticket, now)

@@ -42,6 +42,7 @@ def messages_for(ticket: Ticket, events: list[RecordedEvent], desk: Desk, now: d
         for role, recipient in _recipients(ticket, event):
             if recipient == event.actor:
                 continue
+            hidden = is_shared(recipient) and desk.directory.is_confidential(ticket.category)
             messages.append(
                 OutboxMessage(
                     key=f"{event.ticket_id}:{event.seq}:{role}",
@@ -50,19 +51,33 @@ def messages_for(ticket: Ticket, events: list[RecordedEvent], desk: Desk, now: d
                     ticket_id=event.ticket_id,
                     payload={
                         "ticket": ticket.ref,
-                        "title": ticket.title,
+                        "title": shared_title(ticket, desk) if hidden else ticket.title,
                         "state": str(ticket.state),
                         "priority": ticket.priority,
                         "event": str(event.type),
                         "seq": event.seq,
                         "actor": event.actor,
                         "role": role,
-                        "text": f"{ticket.ref}: {describe(event, desk)}",
+                        "text": (f"{ticket.ref}: {shared_title(ticket, desk)} is in the queue; "
+                                 f"/ticket show {ticket.ref} for its details") if hidden
+                        else f"{ticket.ref}: {describe(event, desk)}",
                     },
                     created_at=now,
                 )
             )
     return messages
+
+
+def is_shared(recipient: str) -> bool:
+    """True for recipients several people read (a group's queue or a channel), not one person."""
+    return recipient.startswith(("group:", "channel:", "#"))
+
+
+def shared_title(ticket: Ticket, desk: Desk) -> str:
+    """The title to post where several people read: a confidential ticket's title never goes there."""
+    if desk.directory.is_confidential(ticket.category):
+        return f"confidential {ticket.category} ticket"
+    return ticket.title
 
 
 def _recipients(ticket: Ticket, event: RecordedEvent) -> list[tuple[str, str]]:
