@@ -18,7 +18,8 @@ from deskops.core.kpi.digest import Digest, compose_digest
 from deskops.core.kpi.period import Period, split
 
 CHART_DIR_ENV = "DESKOPS_DIGEST_DIR"
-"""Where digest charts (PNG) are written; default `digests/` in the working directory."""
+"""Where digest charts (PNG) are written; default `deskops-digests/` in the system temp folder (never the
+working tree: a desk run from a checkout would fill it)."""
 AT_RISK_LIMIT = 10
 
 
@@ -104,8 +105,10 @@ def at_risk_lines(ctx: Any, viewer: str | None, group: str | None) -> tuple[list
 
 
 def chart_dir(name: str, period: Period) -> Path:
-    """The folder a digest's charts go to: `$DESKOPS_DIGEST_DIR/NAME/PERIODSTART` (default `digests/`)."""
-    root = Path(os.environ.get(CHART_DIR_ENV) or "digests")
+    """The folder a digest's charts go to: `$DESKOPS_DIGEST_DIR/NAME/PERIODSTART` (default: temp folder)."""
+    import tempfile
+
+    root = Path(os.environ.get(CHART_DIR_ENV) or Path(tempfile.gettempdir()) / "deskops-digests")
     stamp = period.start.strftime("%Y%m%dT%H%MZ") if period.start else "all"
     return root / name / stamp
 
