@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from deskops.bot.cli import config_cmd, data, db, oncall, people, plan, process, run, sla, webhooks
+from deskops.bot.cli import backup, config_cmd, data, db, oncall, people, plan, process, run, sla, webhooks
 
 app = typer.Typer(
     name="deskops",
@@ -33,7 +33,7 @@ def version() -> None:
     typer.echo(__version__)
 
 
-for _module in (run, config_cmd, db, data, sla, oncall, plan, process, people, webhooks):
+for _module in (run, config_cmd, db, data, backup, sla, oncall, plan, process, people, webhooks):
     _module.register(app)
 
 
