@@ -50,7 +50,7 @@ def register(registry: CommandRegistry) -> None:
         examples=("/oncall who", "/oncall who network-oncall --at 2026-12-25T12:00+01:00"),
     )(oncall_who)
     registry.command(
-        "page.ack", "Acknowledge a page: you take the ticket, every remaining escalation step stops",
+        "page.ack", "Acknowledge a page: you answer for it, every remaining escalation step stops",
         positionals=(ref,), examples=("/page ack INC-12",),
     )(page_ack)
     registry.command(
@@ -157,9 +157,10 @@ def page_ack(ctx: CommandContext, command: Command) -> Reply:
                      ticket_ref=result.ticket, data=data,
                      actions=(Action("Show ticket", "ticket.show", {"ref": result.ticket}),))
     withdrawn = f" {result.withdrawn} page(s) not yet delivered were withdrawn." if result.withdrawn else ""
-    return Reply(text=f"You acknowledged {result.ticket}: paging stopped, it is yours.{withdrawn}",
+    text = f"You acknowledged {result.ticket}: paging stopped. Assign it to yourself if you take it over."
+    return Reply(text=text + withdrawn,
                  title="Acknowledged", visibility="public", ticket_ref=result.ticket, data=data,
-                 actions=(Action("Start work", "ticket.start", {"ref": result.ticket}, style="primary"),
+                 actions=(Action("Assign to me", "ticket.assign", {"ref": result.ticket, "who": "me"}, style="primary"),
                           Action("Show ticket", "ticket.show", {"ref": result.ticket})))
 
 
