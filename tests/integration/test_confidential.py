@@ -66,7 +66,7 @@ def test_an_ordinary_tickets_title_still_reaches_its_queue(desk: Runtime) -> Non
 def test_peers_and_agents_outside_its_group_cannot_see_it(desk: Runtime, person: str) -> None:
     ref = _confidential_ticket(desk)
     for line in (f"/ticket show {ref}", f"/ticket history {ref}", f"/ticket sla {ref}",
-                 f"/ticket escalation {ref}"):
+                 f"/ticket escalation {ref}", f"/request show {ref}"):
         reply = _run(desk, line, person)
         assert not reply.ok and reply.data.get("error") == "not_found", f"{line} as {person}: {reply.text}"
         assert not [s for s in SECRETS if s in reply.text]

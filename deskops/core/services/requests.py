@@ -142,9 +142,10 @@ def show_request(*, uow: UnitOfWork, desk: Desk, actor: str, ref: str) -> Reques
     """The request with its form, approvals and tasks (its requester, approvers and the desk may see it)."""
     with uow:
         ticket = load(uow, ref, for_update=False)
-        view = _request_of(uow, ticket)
-        if actor not in {p for s in view.steps for p in s.approvers}:
-            require_see(desk.directory, actor, ticket)
+        view = _maybe_request(uow, ticket)
+        if view is None or actor not in {p for s in view.steps for p in s.approvers}:
+            require_see(desk.directory, actor, ticket)  # first, so "not a request" never confirms others' refs
+        view = view or _request_of(uow, ticket)
         return RequestResult(ticket=to_view(ticket, desk), request=view, phase=view.phase(ticket.state))
 
 
