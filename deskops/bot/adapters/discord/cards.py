@@ -15,8 +15,14 @@ from deskops.bot.commands.model import Action, Reply
 DESCRIPTION_ON_CARD = 500
 
 
-def card_actions(ref: str, known: Callable[[str], bool]) -> tuple[Action, ...]:
-    """Classify, assign to me, escalate, pending, resolve, reopen — those the desk knows."""
+_DONE = {"resolved", "closed", "cancelled"}
+
+
+def card_actions(ref: str, known: Callable[[str], bool], state: str | None = None) -> tuple[Action, ...]:
+    """Classify, assign to me, escalate, pending, resolve — or only Reopen once resolved or closed."""
+    if state in _DONE:
+        reopen = (Action("Reopen", "ticket.reopen", {"ref": ref}),) if state != "cancelled" else ()
+        return tuple(a for a in reopen if known(a.command))
     standard = (
         Action("Assign to me", "ticket.assign", {"ref": ref, "who": "me"}, style="primary"),
         Action("Start work", "ticket.start", {"ref": ref}),
@@ -24,7 +30,6 @@ def card_actions(ref: str, known: Callable[[str], bool]) -> tuple[Action, ...]:
         Action("Escalate", "ticket.escalate", {"ref": ref}),
         Action("Pending", "ticket.pending", {"ref": ref}),
         Action("Resolve", "ticket.resolve", {"ref": ref}, style="primary"),
-        Action("Reopen", "ticket.reopen", {"ref": ref}),
     )
     return tuple(a for a in standard if known(a.command))
 
@@ -38,8 +43,10 @@ def ticket_data(reply: Reply) -> dict[str, Any]:
 def card_reply(shown: Reply, known: Callable[[str], bool]) -> Reply:
     """What the card shows: title, fields, a clipped description and the agents' buttons."""
     ref = shown.ticket_ref or str(ticket_data(shown).get("ref") or "")
+    state = ticket_data(shown).get("state")
     description = str(ticket_data(shown).get("description") or "")
     if len(description) > DESCRIPTION_ON_CARD:
         description = description[: DESCRIPTION_ON_CARD - 1] + "…"
+    actions = card_actions(ref, known, str(state) if state else None) if ref else ()
     return Reply(title=shown.title, text=description, fields=shown.fields, ticket_ref=ref,
-                 actions=card_actions(ref, known) if ref else (), visibility="public", data=shown.data)
+                 actions=actions, visibility="public", data=shown.data)
