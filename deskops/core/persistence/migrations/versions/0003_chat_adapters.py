@@ -24,7 +24,16 @@ def _utc(name: str) -> sa.Column[object]:
 
 
 def upgrade() -> None:
-    """Create the Slack and Discord tables."""
+    """Create the Slack and Discord tables (those an adapter already made for itself are adopted)."""
+    # Before this revision the adapters created their tables at start-up; keep those as they are.
+    existing = set(sa.inspect(op.get_bind()).get_table_names())
+    _create_discord_tables(existing)
+    _create_slack_tables(existing)
+
+
+def _create_discord_tables(existing: set[str]) -> None:
+    if "discord_interactions" in existing:
+        return
     op.create_table(
         "discord_interactions",
         sa.Column("key", sa.String(length=200), nullable=False),
@@ -42,6 +51,11 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("ticket_ref"),
     )
     op.create_index("ix_discord_threads_thread_id", "discord_threads", ["thread_id"], unique=True)
+
+
+def _create_slack_tables(existing: set[str]) -> None:
+    if "slack_deliveries" in existing:
+        return
     op.create_table(
         "slack_deliveries",
         sa.Column("key", sa.String(length=200), nullable=False),
