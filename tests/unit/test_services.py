@@ -283,3 +283,12 @@ def test_list_options_are_checked(desk: Desk_) -> None:
         desk("list_tickets", "alice", priority="P9")
     with pytest.raises(NotFound):
         desk("list_tickets", "alice", group="nobody")
+
+
+def test_titles_of_only_invisible_characters_are_empty_and_bidi_overrides_are_dropped() -> None:
+    from deskops.core.errors import InvalidInput
+    from deskops.core.services._support import clean_text
+
+    with pytest.raises(InvalidInput, match="missing"):
+        clean_text("title", "\u200b\u200b\u200b", limit=300, required=True)
+    assert clean_text("title", "invoice \u202egpj.exe", limit=300, required=True) == "invoice gpj.exe"

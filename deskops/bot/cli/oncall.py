@@ -48,6 +48,8 @@ def _instant(text: str | None, what: str) -> datetime:
         _fail(f"bad {what} {text!r}; {example}", 2)
     if parsed.tzinfo is None:
         _fail(f"{what} {text!r} has no offset, so the instant is unknown; {example}", 2)
+    if not 1970 <= parsed.year <= 2199:  # rotations are computed from local dates; keep far from date limits
+        _fail(f"{what} {text!r} is out of range; give an instant between 1970 and 2199", 2)
     return ensure_utc(parsed)
 
 
@@ -157,5 +159,8 @@ def export(
         sys.stdout.buffer.write(document)
         sys.stdout.flush()
         return
-    output.write_bytes(document)
+    try:
+        output.write_bytes(document)
+    except OSError as exc:
+        _fail(f"cannot write {output}: {exc.strerror or exc}; check the folder exists and is writable", 1)
     typer.echo(f"wrote {output} ({document.count(b'BEGIN:VEVENT')} shifts)", err=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import sys
 from datetime import date, datetime, timedelta
@@ -11,6 +12,9 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 from zoneinfo import ZoneInfo
 
 import typer
+
+MAX_VOLUME = 1_000_000
+"""Largest one-interval volume `plan staffing` takes (far beyond any desk; keeps Erlang C fast)."""
 
 if TYPE_CHECKING:
     from deskops.bot.planning_io import History
@@ -280,6 +284,8 @@ def staffing(
     if volume is not None:
         if aht is None:
             fail("give --aht with --volume, e.g. --aht 180s")
+        if not math.isfinite(volume) or volume > MAX_VOLUME:
+            fail(f"--volume must be a finite number of contacts up to {MAX_VOLUME:,.0f} per interval")
         from deskops.bot.planning_service import IntervalQuestion
 
         _single_interval(IntervalQuestion(volume, aht, interval, target, asa, shrinkage, max_occupancy, concurrency,

@@ -72,6 +72,9 @@ def run(
 
     configure_logging(os.environ)  # DESKOPS_LOG_FORMAT=json: structured, without personal data
     start = _clock_start(clock)
+    if sandbox is not None and database is None and not os.environ.get("DESKOPS_DATABASE_URL"):
+        # A sandbox's fake tickets must never mix with a real desk's: give it a database of its own.
+        database = f"sqlite:///deskops-{sandbox.lower()}-sandbox.db"
     settings = Settings.from_env(config_path=config, database_url=database, clock_start=start)
     try:
         runtime = Runtime.build(settings)

@@ -150,14 +150,14 @@ def register(registry: CommandRegistry) -> None:
     add(
         "ticket.reopen",
         "Reopen a resolved or closed ticket: the fix did not hold",
-        positionals=(_REF, _reason()),
+        positionals=(_REF, _reason(required=True)),  # the record says why; forms ask for it
         examples=('/ticket reopen INC-1 "drops again since noon"',),
     )(reopen)
     add("ticket.close", "Close a resolved ticket", positionals=(_REF,), examples=("/ticket close INC-1",))(close)
     add(
         "ticket.cancel",
         "Cancel a ticket that is no longer needed",
-        positionals=(_REF, _reason()),
+        positionals=(_REF, _reason(required=True)),
         examples=('/ticket cancel INC-1 "opened twice"',),
     )(cancel)
     add(

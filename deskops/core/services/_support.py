@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 from enum import StrEnum
 from typing import TypeVar
@@ -21,10 +22,16 @@ TEXT_MAX = 10_000
 SHORT_MAX = 128
 
 
+_BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+_INVISIBLE = {"Cf", "Cc", "Zs", "Zl", "Zp"}
+"""Format and control characters (zero-width spaces, joiners) and blanks: a text of only these is empty."""
+
+
 def clean_text(name: str, value: str | None, *, limit: int, required: bool = False) -> str:
-    """Strip `value`; refuse it when required and empty, or longer than `limit` characters."""
-    text = (value or "").strip()
-    if required and not text:
+    """Strip `value` and its bidi controls; refuse it when required and blank, or longer than `limit` characters."""
+    # Bidi overrides let a title display as something else in queues and notifications (spoofing).
+    text = (value or "").translate(_BIDI_CONTROLS).strip()
+    if required and not "".join(ch for ch in text if unicodedata.category(ch) not in _INVISIBLE).strip():
         raise InvalidInput(f"The {name} is missing.", hint=f"Give a {name}.")
     if len(text) > limit:
         raise InvalidInput(

@@ -45,7 +45,9 @@ def action_text(registry: CommandRegistry) -> Callable[[Action], str]:
         if spec is None:
             return action.command
         missing = [p for p in spec.options if p.required and p.name not in action.args]
-        return to_text(spec, action.args) + "".join(f" --{p.name} {p.label}" for p in missing)
+        positional = [p for p in spec.positionals if p.required and p.name not in action.args]
+        return (to_text(spec, action.args) + "".join(f" {p.label}" for p in positional)
+                + "".join(f" --{p.name} {p.label}" for p in missing))
 
     return write
 
