@@ -142,8 +142,14 @@ def build_digest(ctx: Any, engine: Engine, *, name: str, period: Period, where: 
     total = 0
     if audience in (Audience.AGENT, Audience.LEAD):
         lines, total = at_risk_lines(ctx, viewer, where.group)
+    findings: list[str] = []
+    if audience is Audience.MANAGER:
+        from deskops.bot.process_service import digest_lines
+
+        # Process health (issue 12): where the process should change.
+        findings = digest_lines(engine, ctx.config, period.end or ctx.now())
     digest = compose_digest(document, audience, at_risk=lines, at_risk_total=total, name=name,
-                            span=local_span(period, zone))
+                            span=local_span(period, zone), findings=findings)
     # Charts show internal figures (backlog age, volume): managers only, whatever the desk file says.
     files = (write_digest_charts(engine, period, where, document, chart_dir(name, period))
              if charts and audience is Audience.MANAGER else [])

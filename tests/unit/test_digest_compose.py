@@ -94,3 +94,13 @@ def test_broken_digest_entries_are_refused_naming_the_problem(tmp_path: Path, en
 def test_the_example_desk_file_has_working_digests() -> None:
     config = load_config(REPO / "config" / "desk.yaml")
     assert {d.audience for d in config.digests.values()} >= {"manager", "lead"}
+
+
+def test_process_findings_reach_managers_only() -> None:
+    finding = "[category reassignments] Category 53 is reassigned 48 % of the time against 20 % desk-wide"
+    manager = _digest(Audience.MANAGER, findings=[finding])
+    assert manager.findings == (finding,)
+    assert "Where the process should change:" in manager.text() and finding in manager.text()
+    for audience in (Audience.AGENT, Audience.LEAD, Audience.CUSTOMER):
+        other = _digest(audience, findings=[finding])
+        assert other.findings == () and finding not in other.text()

@@ -123,7 +123,7 @@ def _payload(built: Any, name: str, period: Any) -> dict[str, Any]:
     return {
         "text": text, "title": digest.title, "summary": digest.summary, "digest": name,
         "audience": str(digest.audience), "fields": [{"label": k, "value": v} for k, v in digest.figures],
-        "at_risk": list(digest.at_risk), "charts": built.charts,
+        "at_risk": list(digest.at_risk), "findings": list(digest.findings), "charts": built.charts,
         "period": {"from": period.start.isoformat(), "to": period.end.isoformat()},
     }  # fmt: skip
 

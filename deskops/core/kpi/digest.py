@@ -34,12 +34,16 @@ class Digest:
     summary: str
     figures: tuple[tuple[str, str], ...]
     at_risk: tuple[str, ...] = ()
+    findings: tuple[str, ...] = ()
+    """Process-health findings (managers only): where the process should change."""
 
     def text(self) -> str:
-        """Plain text: title, summary, one figure a line, then the tickets at risk."""
+        """Plain text: title, summary, one figure a line, then the tickets at risk and the findings."""
         lines = [self.title, self.summary, *(f"  {label}: {value}" for label, value in self.figures)]
         if self.at_risk:
             lines += ["At risk:", *(f"  {line}" for line in self.at_risk)]
+        if self.findings:
+            lines += ["Where the process should change:", *(f"  {line}" for line in self.findings)]
         return "\n".join(lines)
 
 
@@ -82,7 +86,8 @@ def _trend(series: Sequence[dict[str, Any]]) -> str:
 
 
 def compose_digest(document: dict[str, Any], audience: Audience, *, at_risk: Sequence[str] = (),
-                   at_risk_total: int = 0, name: str | None = None, span: str | None = None) -> Digest:
+                   at_risk_total: int = 0, name: str | None = None, span: str | None = None,
+                   findings: Sequence[str] = ()) -> Digest:
     """The digest of `audience` from its report document; `at_risk` lines go to agents and leads only.
 
     `span` names the period for the reader (e.g. in their local time); default: the document's UTC bounds.
@@ -127,4 +132,6 @@ def compose_digest(document: dict[str, Any], audience: Audience, *, at_risk: Seq
         risky += (f"… and {at_risk_total - len(risky)} more",)
     title = _TITLES[audience] + (f" · {name}" if name else "")
     summary = f"{span}: {document.get('opened', 0)} opened, {document.get('resolved', 0)} resolved"
-    return Digest(audience=audience, title=title, summary=summary, figures=tuple(figures), at_risk=risky)
+    shown = tuple(findings) if audience is Audience.MANAGER else ()  # internal: never to customers or agents
+    return Digest(audience=audience, title=title, summary=summary, figures=tuple(figures), at_risk=risky,
+                  findings=shown)
