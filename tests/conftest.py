@@ -70,3 +70,21 @@ def postgres_schema_engine(postgres_url: str) -> Iterator[Callable[..., Any]]:
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+def migrated_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
+    """A migrated, empty store for a fixture parametrised over "sqlite" and "postgresql".
+
+    SQLite is a file in `tmp_path`; PostgreSQL a fresh schema of its own (`postgres_schema_engine`).
+    """
+    from deskops.core.persistence.db import ensure_schema, make_engine
+
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'desk.db'}")
+    else:
+        engine = request.getfixturevalue("postgres_schema_engine")()
+    ensure_schema(engine)
+    try:
+        yield engine
+    finally:
+        engine.dispose()

@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import uuid
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, select
 from sqlmodel import Session
 from typer.testing import CliRunner
 
@@ -27,9 +26,9 @@ from deskops.core.events import DomainEvent, EventType
 from deskops.core.importing.records import ImportedTicket
 from deskops.core.importing.uci import parse_uci
 from deskops.core.persistence.bulk import load_batch
-from deskops.core.persistence.db import ensure_schema, make_engine
 from deskops.core.persistence.tables import TicketEventRow, TicketRow
 from deskops.core.tickets import Ticket
+from tests.conftest import migrated_store
 
 pytestmark = pytest.mark.realdata
 SLICE_TICKETS = 400
@@ -143,26 +142,7 @@ def _slice_tickets(path: Path) -> list[ImportedTicket]:
 @pytest.fixture(params=["sqlite", "postgresql"])
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     """A migrated, empty store: a SQLite file, or a fresh schema on the test PostgreSQL server."""
-    if request.param == "sqlite":
-        eng = make_engine(f"sqlite:///{tmp_path / 'desk.db'}")
-        ensure_schema(eng)
-        yield eng
-        eng.dispose()
-        return
-    url: str = request.getfixturevalue("postgres_url")
-    schema = f"imp_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(url)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    eng = make_engine(url, connect_args={"options": f"-csearch_path={schema}"})
-    try:
-        ensure_schema(eng)
-        yield eng
-    finally:
-        eng.dispose()
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    yield from migrated_store(request, tmp_path)
 
 
 def test_stored_events_read_back_through_the_orm_and_fold_to_the_stored_row(uci_slice: Path, engine: Engine) -> None:

@@ -32,6 +32,7 @@ from deskops.core.persistence.uow import SqlUnitOfWork
 from deskops.core.ports import OutboxMessage
 from deskops.core.services import Desk
 from deskops.core.tickets import CommentVisibility, Ticket, TicketKind
+from tests.conftest import migrated_store
 
 T0 = datetime(2026, 6, 15, 7, 0, tzinfo=UTC)
 TICKET_TABLES = {"tickets", "ticket_events", "outbox", "handled_requests"}
@@ -63,26 +64,7 @@ DESK = Desk.from_config(
 @pytest.fixture(params=["sqlite", "postgresql"])
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     """A migrated, empty store: a SQLite file, or a fresh schema on the test PostgreSQL server."""
-    if request.param == "sqlite":
-        eng = make_engine(f"sqlite:///{tmp_path / 'desk.db'}")
-        ensure_schema(eng)
-        yield eng
-        eng.dispose()
-        return
-    url: str = request.getfixturevalue("postgres_url")
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(url)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    eng = make_engine(url, connect_args={"options": f"-csearch_path={schema}"})
-    try:
-        ensure_schema(eng)
-        yield eng
-    finally:
-        eng.dispose()
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    yield from migrated_store(request, tmp_path)
 
 
 def _count(engine: Engine, table: Any) -> int:
